@@ -1,0 +1,52 @@
+"""Configuration, read once from the environment at start-up."""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from handbook.library import DEFAULT_CONTENT
+
+TOKEN_RE = re.compile(r"^\d{3,20}:[A-Za-z0-9_-]{20,80}$")
+
+
+class ConfigError(Exception):
+    """A setting is missing or malformed; the message says which and how to fix it."""
+
+
+@dataclass(frozen=True)
+class Config:
+    token: str | None
+    api_url: str | None
+    db: Path
+    content: Path
+    admins: frozenset[int]
+    record_misses: bool
+
+    @classmethod
+    def from_env(cls, env: dict[str, str] | None = None) -> Config:
+        env = dict(os.environ if env is None else env)
+        admins = set()
+        for part in (env.get("HEALTHBOT_ADMINS") or "").replace(" ", "").split(","):
+            if not part:
+                continue
+            if not part.lstrip("-").isdigit():
+                raise ConfigError(f"HEALTHBOT_ADMINS must be comma-separated Telegram user ids (numbers); {part!r} is not one")
+            admins.add(int(part))
+        return cls(
+            token=(env.get("TELEGRAM_BOT_TOKEN") or "").strip() or None,
+            api_url=(env.get("TELEGRAM_API_URL") or "").strip() or None,
+            db=Path(env.get("HEALTHBOT_DB") or "healthbot.db"),
+            content=Path(env.get("HEALTHBOT_CONTENT") or DEFAULT_CONTENT),
+            admins=frozenset(admins),
+            record_misses=(env.get("HEALTHBOT_RECORD_MISSES") or "").strip().lower() in ("1", "true", "yes", "on"),
+        )
+
+    def require_token(self) -> str:
+        if not self.token:
+            raise ConfigError("TELEGRAM_BOT_TOKEN is not set: get a token from @BotFather and export TELEGRAM_BOT_TOKEN=... (or use 'healthbot chat' without Telegram)")
+        if not TOKEN_RE.match(self.token):
+            raise ConfigError("TELEGRAM_BOT_TOKEN does not look like a bot token (digits, a colon, then 35 or so letters); copy it again from @BotFather")
+        return self.token

@@ -1,0 +1,74 @@
+"""The one place that builds the application: configuration, content, storage and the core."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from handbook import conversation
+from handbook.conversation import Incoming, Reply, Settings
+from handbook.library import ContentError, Library
+from handbook.settings_store import SettingsStore
+from handbook.usage import UsageLog
+
+from .config import Config, ConfigError
+
+log = logging.getLogger("healthbot")
+
+
+@dataclass
+class Core:
+    """The conversation with its state: content, settings per user, anonymous counts."""
+
+    config: Config
+    library: Library
+    usage: UsageLog | None
+    settings: SettingsStore | None
+
+    def settings_of(self, user_id: int | None) -> Settings:
+        if self.settings is None or user_id is None:
+            return Settings()
+        stored = self.settings.get(user_id)
+        return Settings(stored.lang, stored.country)
+
+    def handle(self, user_id: int | None, incoming: Incoming) -> Reply:
+        """One update through the core: settings in, reply out, settings saved, events counted."""
+        settings = self.settings_of(user_id)
+        reply = conversation.handle(self.library.current, settings, incoming)
+        if reply.settings is not None and self.settings is not None and user_id is not None:
+            self.settings.update(user_id, lang=reply.settings.lang, country=reply.settings.country)
+        self.count(reply.events, user_id)
+        return reply
+
+    def count(self, events, user_id: int | None) -> None:
+        if self.usage is not None:
+            self.usage.record(events, user=user_id)
+
+    def reload(self) -> tuple[bool, str]:
+        """(ok, text for the admin). On bad content the last good handbook stays live."""
+        try:
+            loaded = self.library.reload()
+        except ContentError as exc:
+            log.warning("content reload refused; keeping the last good handbook: %s", exc)
+            return False, "\n".join(str(p) for p in exc.problems[:15])
+        log.info("content reloaded: %d entries", len(loaded.handbook.entries))
+        return True, str(len(loaded.handbook.entries))
+
+    def close(self) -> None:
+        for part in (self.usage, self.settings):
+            if part is not None:
+                try:
+                    part.close()
+                except Exception:  # closing must never stop a shutdown
+                    log.exception("closing %s failed", type(part).__name__)
+
+
+def build_core(*, config: Config | None = None, with_usage: bool = True) -> Core:
+    """Read the environment once and build everything; ConfigError/ContentError say what to fix."""
+    config = config or Config.from_env()
+    if not config.content.is_dir():
+        raise ConfigError(f"content directory {str(config.content)!r} does not exist; set HEALTHBOT_CONTENT to the folder with handbook/, lexicon.yaml and interface.yaml")
+    library = Library(config.content)
+    usage = UsageLog(config.db, record_misses=config.record_misses) if with_usage else None
+    settings = SettingsStore(config.db) if with_usage else None
+    return Core(config, library, usage, settings)

@@ -1,0 +1,154 @@
+"""The editable lexicon (content/lexicon.yaml): abbreviations, synonyms, country words, danger signs.
+
+Phrases are matched on tokens with one rule: a token typed with diacritics must equal the lexicon
+word in its toned form; a token typed without diacritics matches every word that folds to it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+from .textnorm import fold, has_marks, toned, words
+
+COUNTRIES = ("jp", "kr")
+LEXICON_KEYS = {"abbreviations", "synonyms", "countries", "danger_signs", "stopwords"}
+
+
+@dataclass(frozen=True, slots=True)
+class Token:
+    """One word of a text: as typed, folded and toned."""
+
+    text: str
+    folded: str
+    toned: str
+    marked: bool
+
+    @classmethod
+    def of(cls, word: str) -> Token:
+        return cls(word, fold(word), toned(word), has_marks(word))
+
+    def matches(self, other: Token) -> bool:
+        """Does this typed token match the lexicon word `other`?"""
+        if self.marked:
+            return self.toned == other.toned
+        return self.folded == other.folded
+
+
+def tokens(text: str) -> list[Token]:
+    return [Token.of(w) for w in words(text)]
+
+
+class PhraseMatcher:
+    """Finds lexicon phrases in a token list, longest first, with the diacritics rule."""
+
+    def __init__(self) -> None:
+        self._by_first: dict[str, list[tuple[tuple[Token, ...], object]]] = {}
+
+    def add(self, phrase: str, value: object) -> None:
+        toks = tuple(tokens(phrase))
+        if toks:
+            self._by_first.setdefault(toks[0].folded, []).append((toks, value))
+            self._by_first[toks[0].folded].sort(key=lambda item: -len(item[0]))
+
+    def match_at(self, toks: list[Token], i: int) -> tuple[int, object] | None:
+        """(length, value) of the longest phrase starting at toks[i], or None."""
+        for phrase, value in self._by_first.get(toks[i].folded, ()):
+            n = len(phrase)
+            if i + n <= len(toks) and all(toks[i + k].matches(phrase[k]) for k in range(n)):
+                return n, value
+        return None
+
+    def find_all(self, toks: list[Token]) -> list[tuple[int, int, object]]:
+        """Every (start, end, value) match, scanning left to right without overlaps."""
+        found, i = [], 0
+        while i < len(toks):
+            hit = self.match_at(toks, i)
+            if hit:
+                found.append((i, i + hit[0], hit[1]))
+                i += hit[0]
+            else:
+                i += 1
+        return found
+
+
+@dataclass
+class Lexicon:
+    abbreviations: dict[str, list[Token]] = field(default_factory=dict)  # toned key -> expansion
+    synonyms: PhraseMatcher = field(default_factory=PhraseMatcher)  # phrase -> canonical folded words
+    countries: PhraseMatcher = field(default_factory=PhraseMatcher)  # phrase -> jp | kr
+    danger: PhraseMatcher = field(default_factory=PhraseMatcher)  # phrase -> True
+    harmless: PhraseMatcher = field(default_factory=PhraseMatcher)  # phrase -> True ("unless")
+    stopwords: frozenset[str] = frozenset()  # folded
+    words: frozenset[str] = frozenset()  # folded words the lexicon knows
+
+    def expand(self, tok: Token) -> list[Token]:
+        """A chat abbreviation's full form, or the token itself."""
+        return self.abbreviations.get(tok.toned) or [tok]
+
+    def country_of(self, toks: list[Token]) -> str | None:
+        hits = {value for _, _, value in self.countries.find_all(toks)}
+        return hits.pop() if len(hits) == 1 else None
+
+    def is_urgent(self, toks: list[Token]) -> bool:
+        harmless = [(s, e) for s, e, _ in self.harmless.find_all(toks)]
+        for start, end, _ in self.danger.find_all(toks):
+            if not any(s < end and start < e for s, e in harmless):
+                return True
+        return False
+
+
+def problems_in(data: object) -> list[str]:
+    """What is wrong with a parsed lexicon.yaml, as sentences that say how to fix it."""
+    if not isinstance(data, dict):
+        return ["the lexicon must be a mapping with the keys " + ", ".join(sorted(LEXICON_KEYS))]
+    out = [f"unknown key {k!r} in the lexicon (known: {', '.join(sorted(LEXICON_KEYS))})" for k in data if k not in LEXICON_KEYS]
+    abbr = data.get("abbreviations") or {}
+    if not isinstance(abbr, dict):
+        out.append("abbreviations must be a mapping: short form -> full form")
+    else:
+        out += [f"abbreviation {k!r} must be one word" for k in abbr if len(words(str(k))) != 1]
+    syn = data.get("synonyms") or []
+    if not isinstance(syn, list) or not all(isinstance(g, list) and len(g) >= 2 for g in syn):
+        out.append("synonyms must be a list of groups, each a list of at least two phrases")
+    countries = data.get("countries") or {}
+    if not isinstance(countries, dict):
+        out.append("countries must map jp and kr to lists of words")
+    else:
+        out += [f"country code {k!r} is not one of jp, kr" for k in countries if k not in COUNTRIES]
+    danger = data.get("danger_signs") or {}
+    if not isinstance(danger, dict) or not isinstance(danger.get("phrases"), list):
+        out.append("danger_signs must be a mapping with a list `phrases` (and optionally `unless`)")
+    return out
+
+
+def build(data: dict) -> Lexicon:
+    lex = Lexicon()
+    known: set[str] = set()
+    for short, full in (data.get("abbreviations") or {}).items():
+        key = Token.of(str(short))
+        lex.abbreviations[key.toned] = tokens(str(full))
+        known.update(t.folded for t in lex.abbreviations[key.toned])
+    for group in data.get("synonyms") or []:
+        canonical = tuple(t.folded for t in tokens(str(group[0])))
+        for phrase in group:
+            lex.synonyms.add(str(phrase), canonical)
+            known.update(t.folded for t in tokens(str(phrase)))
+    for code, phrases in (data.get("countries") or {}).items():
+        for phrase in phrases or []:
+            lex.countries.add(str(phrase), code)
+    danger = data.get("danger_signs") or {}
+    for phrase in danger.get("phrases") or []:
+        lex.danger.add(str(phrase), True)
+    for phrase in danger.get("unless") or []:
+        lex.harmless.add(str(phrase), True)
+    lex.stopwords = frozenset(fold(str(w)) for w in data.get("stopwords") or [])
+    lex.words = frozenset(known)
+    return lex
+
+
+def load(path: Path) -> Lexicon:
+    with open(path, encoding="utf-8") as fh:
+        return build(yaml.safe_load(fh) or {})

@@ -1,0 +1,46 @@
+"""Entry messages as Telegram HTML: title, common part and country part, sources and review date."""
+
+from __future__ import annotations
+
+from . import markup
+from .model import COUNTRY_NAMES, Entry
+from .texts import Texts
+
+
+def emergency_block(texts: Texts, lang: str, country: str | None) -> str:
+    key = f"emergency.{country}" if country in COUNTRY_NAMES else "emergency.unknown"
+    return texts.get(key, lang)
+
+
+def entry_body(entry: Entry, lang: str, country: str | None) -> str:
+    """Title, common part and the part for the reader's country (both when the country is unknown)."""
+    common = markup.to_html(entry.answer.get(lang))
+    parts = []
+    countries = [country] if country in entry.countries else list(entry.countries)
+    for code in countries:
+        heading = f"<b>{markup.escape(_flag(code))} {markup.escape(COUNTRY_NAMES[code][lang])}</b>"
+        parts.append(f"{heading}\n{markup.to_html(entry.countries[code].get(lang))}")
+    blocks = [*parts, common] if entry.country_first else [common, *parts]
+    return f"<b>{markup.escape(entry.title.get(lang))}</b>\n\n" + "\n\n".join(b for b in blocks if b)
+
+
+def source_line(entry: Entry, texts: Texts, lang: str) -> str:
+    links = ", ".join(
+        f'<a href="{markup.escape(s.url).replace(chr(34), "&quot;")}">{markup.escape(s.title)}</a>' for s in entry.sources[:2]
+    )
+    reviewed = entry.reviewed.isoformat() if entry.reviewed else "?"
+    return texts.get("entry.sources", lang, date=reviewed, html={"links": links or "—"})
+
+
+def entry_message(entry: Entry, texts: Texts, lang: str, country: str | None, *, urgent: bool = False) -> str:
+    """The whole message for an entry; the emergency block first when urgent or the entry is."""
+    pieces = []
+    if urgent or entry.urgent:
+        pieces.append(emergency_block(texts, lang, country))
+    pieces.append(entry_body(entry, lang, country))
+    pieces.append(f"<i>{source_line(entry, texts, lang)}</i>")
+    return "\n\n".join(pieces)
+
+
+def _flag(code: str) -> str:
+    return {"jp": "🇯🇵", "kr": "🇰🇷"}.get(code, "")

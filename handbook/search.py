@@ -1,0 +1,227 @@
+"""Finding the entry a worker means: BM25-style candidates over folded syllables and syllable
+bigrams, reranked with rapidfuzz and IDF-weighted query coverage, then one of three outcomes.
+
+The index is built once per handbook. Every step is general: folding, the lexicon (abbreviations,
+synonyms, country words, danger signs), Telex repair, typo repair against the handbook's vocabulary.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+
+from rapidfuzz import fuzz, process
+
+from .language import LanguageGuesser
+from .lexicon import Lexicon, Token, tokens
+from .model import Handbook
+from .textnorm import fold, telex_fold, words
+
+ANSWER, CHOICES, NONE = "answer", "choices", "none"
+
+
+@dataclass(frozen=True, slots=True)
+class Thresholds:
+    """Calibrated on the content regression set and the development queries (see `healthbot eval`)."""
+
+    answer: float = 0.62  # best score at or above this may be answered directly...
+    margin: float = 0.06  # ...when it leads the second best by this much
+    sure: float = 0.80  # ...or at or above this whatever the margin
+    choices: float = 0.45  # below this nothing fits: no answer
+    coverage: float = 0.50  # IDF-weighted share of the query the best entry must cover to be answered
+
+
+@dataclass(frozen=True, slots=True)
+class Hit:
+    id: str
+    score: float
+
+
+@dataclass(frozen=True, slots=True)
+class SearchResult:
+    query: str
+    lang: str
+    country: str | None
+    urgent: bool
+    outcome: str
+    hits: tuple[Hit, ...] = ()
+
+    @property
+    def answered(self) -> bool:
+        return self.outcome == ANSWER
+
+    @property
+    def best(self) -> Hit | None:
+        return self.hits[0] if self.hits else None
+
+
+@dataclass(slots=True)
+class _Doc:
+    entry_id: str
+    terms: Counter = field(default_factory=Counter)  # unigrams and bigrams
+    unigrams: set = field(default_factory=set)
+    toned: set = field(default_factory=set)
+    phrasings: list = field(default_factory=list)  # analysed strings for the rerank
+    length: int = 0
+
+
+@dataclass(slots=True)
+class Query:
+    tokens: list[Token]
+    terms: list[str]
+    country: str | None
+    urgent: bool
+
+
+_DIGITS = re.compile(r"\d{3,}")
+
+
+class SearchIndex:
+    """Built once when a handbook loads; `search` is then pure and thread-safe."""
+
+    def __init__(self, handbook: Handbook, lexicon: Lexicon, *, thresholds: Thresholds | None = None):
+        self.handbook = handbook
+        self.lexicon = lexicon
+        self.thresholds = thresholds or Thresholds()
+        self.docs: list[_Doc] = []
+        vi_words: set[str] = set()
+        en_words: set[str] = set()
+        for entry in handbook.entries.values():
+            doc = _Doc(entry.id)
+            fields = [*entry.questions.get("vi", ()), *entry.questions.get("en", ()), entry.title.vi, entry.title.en,
+                      *entry.keywords.get("vi", ()), *entry.keywords.get("en", ())]
+            for text in fields:
+                q = self.analyse(text, repair=False)
+                if q.terms:
+                    doc.phrasings.append(" ".join(q.terms))
+                    doc.terms.update(_with_bigrams(q.terms))
+                    doc.toned.update(t.toned for t in q.tokens if t.marked)
+            bodies = [entry.answer.vi, entry.answer.en, *(p.vi for p in entry.countries.values()), *(p.en for p in entry.countries.values())]
+            doc.terms.update(_DIGITS.findall(" ".join(bodies)))  # phone numbers and codes name their entry
+            doc.unigrams = {t for t in doc.terms if "_" not in t}
+            doc.length = sum(doc.terms.values())
+            self.docs.append(doc)
+            for lang, bucket in (("vi", vi_words), ("en", en_words)):
+                text = " ".join([*entry.questions.get(lang, ()), entry.title.get(lang), entry.answer.get(lang)])
+                bucket.update(fold(w) for w in words(text) if not w.isdigit())
+        n = max(len(self.docs), 1)
+        df = Counter(t for d in self.docs for t in d.terms)
+        self.idf = {t: math.log(1 + (n - c + 0.5) / (c + 0.5)) for t, c in df.items()}
+        self.unknown_idf = math.log(1 + (n + 0.5) / 0.5)
+        self.avg_len = sum(d.length for d in self.docs) / n
+        self.postings: dict[str, list[tuple[int, int]]] = {}
+        for i, d in enumerate(self.docs):
+            for t, tf in d.terms.items():
+                self.postings.setdefault(t, []).append((i, tf))
+        self.vocab = sorted(t for t in self.idf if "_" not in t)
+        self._vocab_set = set(self.vocab)
+        self.language = LanguageGuesser(frozenset(vi_words | lexicon.words), frozenset(en_words))
+
+    # --- analysis -------------------------------------------------------------------------------
+    def analyse(self, text: str, *, repair: bool = True) -> Query:
+        lex = self.lexicon
+        toks = [x for t in tokens(text) for x in lex.expand(t)]
+        if repair:
+            toks = [self._repair(t) for t in toks]
+        country_spans = [(s, e) for s, e, _ in lex.countries.find_all(toks)]
+        in_country = {i for s, e in country_spans for i in range(s, e)}
+        syn = {s: (e, canon) for s, e, canon in lex.synonyms.find_all(toks)}
+        terms: list[str] = []
+        i = 0
+        while i < len(toks):
+            if i in syn:
+                end, canon = syn[i]
+                if not any(k in in_country for k in range(i, end)):
+                    terms.extend(canon)
+                i = end
+                continue
+            if i not in in_country:
+                terms.append(toks[i].folded)
+            i += 1
+        return Query(toks, terms, lex.country_of(toks), lex.is_urgent(toks))
+
+    def _repair(self, tok: Token) -> Token:
+        """Telex typed with the input method off, or a typo of a handbook word."""
+        if tok.folded in self._vocab_set or tok.folded in self.lexicon.words or tok.folded.isdigit():
+            return tok
+        telex = telex_fold(tok.folded)
+        if telex and telex in self._vocab_set:
+            return Token.of(telex)
+        if len(tok.folded) >= 4 and tok.folded.isascii():
+            hit = process.extractOne(tok.folded, self.vocab, scorer=fuzz.ratio, score_cutoff=80)
+            if hit and abs(len(hit[0]) - len(tok.folded)) <= 2:
+                return Token(tok.text, hit[0], hit[0], False)
+        return tok
+
+    # --- scoring --------------------------------------------------------------------------------
+    def _weight(self, term: str) -> float:
+        w = self.idf.get(term, self.unknown_idf)
+        return w * 0.25 if term in self.lexicon.stopwords else w
+
+    def _candidates(self, terms: list[str], k: int) -> list[tuple[int, float]]:
+        k1, b = 1.2, 0.5
+        scores: dict[int, float] = {}
+        for t in set(_with_bigrams(terms)):
+            idf = self.idf.get(t)
+            if idf is None:
+                continue
+            if t in self.lexicon.stopwords:
+                idf *= 0.25
+            for i, tf in self.postings[t]:
+                norm = tf * (k1 + 1) / (tf + k1 * (1 - b + b * self.docs[i].length / self.avg_len))
+                scores[i] = scores.get(i, 0.0) + idf * norm
+        return sorted(scores.items(), key=lambda x: -x[1])[:k]
+
+    def _score(self, q: Query, doc: _Doc, q_str: str, bigrams: list[str]) -> tuple[float, float]:
+        total = sum(self._weight(t) for t in q.terms) or 1.0
+        coverage = sum(self._weight(t) for t in q.terms if t in doc.unigrams) / total
+        if bigrams:
+            bw = sum(self.idf.get(b, self.unknown_idf) for b in bigrams)
+            bigram_cov = sum(self.idf.get(b, 0.0) for b in bigrams if b in doc.terms) / bw
+        else:
+            bigram_cov = coverage
+        sim = max(
+            (0.6 * fuzz.token_set_ratio(q_str, p) + 0.4 * fuzz.ratio(q_str, p) for p in doc.phrasings), default=0.0
+        ) / 100
+        marked = [t.toned for t in q.tokens if t.marked]
+        exact = sum(1 for t in marked if t in doc.toned) / len(marked) if marked else 0.0
+        score = 0.45 * coverage + 0.30 * sim + 0.20 * bigram_cov + 0.05 * exact
+        return min(1.0, max(0.0, score)), coverage
+
+    def search(self, text: str, *, limit: int = 5, lang: str | None = None) -> SearchResult:
+        q = self.analyse(text)
+        reply_lang = lang or self.language.detect(text)
+        if not q.terms:
+            return SearchResult(text, reply_lang, q.country, q.urgent, NONE, ())
+        q_str = " ".join(q.terms)
+        bigrams = _bigrams(q.terms)
+        scored = []
+        for i, _ in self._candidates(q.terms, max(20, limit)):
+            score, coverage = self._score(q, self.docs[i], q_str, bigrams)
+            scored.append((score, coverage, self.docs[i].entry_id))
+        scored.sort(key=lambda x: (-x[0], x[2]))
+        hits = tuple(Hit(eid, round(s, 4)) for s, _, eid in scored[:limit])
+        outcome = self._outcome(scored)
+        entry = self.handbook.entries.get(hits[0].id) if hits and outcome == ANSWER else None
+        urgent = q.urgent or bool(entry and entry.urgent)
+        return SearchResult(text, reply_lang, q.country, urgent, outcome, hits)
+
+    def _outcome(self, scored: list[tuple[float, float, str]]) -> str:
+        th = self.thresholds
+        if not scored or scored[0][0] < th.choices:
+            return NONE
+        best, coverage, _ = scored[0]
+        second = scored[1][0] if len(scored) > 1 else 0.0
+        if coverage >= th.coverage and (best >= th.sure or (best >= th.answer and best - second >= th.margin)):
+            return ANSWER
+        return CHOICES
+
+
+def _bigrams(terms: list[str]) -> list[str]:
+    return [f"{a}_{b}" for a, b in zip(terms, terms[1:])]
+
+
+def _with_bigrams(terms: list[str]) -> list[str]:
+    return [*terms, *_bigrams(terms)]
