@@ -25,20 +25,25 @@ class Token:
     folded: str
     toned: str
     marked: bool
+    exact: bool = False  # typed in a text with diacritics: an unmarked word is meant unmarked
 
     @classmethod
-    def of(cls, word: str) -> Token:
-        return cls(word, fold(word), toned(word), has_marks(word))
+    def of(cls, word: str, *, exact: bool | None = None) -> Token:
+        marked = has_marks(word)
+        return cls(word, fold(word), toned(word), marked, marked if exact is None else exact or marked)
 
     def matches(self, other: Token) -> bool:
         """Does this typed token match the lexicon word `other`?"""
-        if self.marked:
+        if self.exact:
             return self.toned == other.toned
         return self.folded == other.folded
 
 
 def tokens(text: str) -> list[Token]:
-    return [Token.of(w) for w in words(text)]
+    """The words of a text. When any word carries diacritics, every word is taken as typed (exact)."""
+    ws = words(text)
+    typed_with_marks = any(has_marks(w) for w in ws)
+    return [Token.of(w, exact=typed_with_marks) for w in ws]
 
 
 class PhraseMatcher:
@@ -77,9 +82,9 @@ class PhraseMatcher:
 @dataclass
 class Lexicon:
     abbreviations: dict[str, list[Token]] = field(default_factory=dict)  # toned key -> expansion
-    synonyms: PhraseMatcher = field(default_factory=PhraseMatcher)  # phrase -> canonical folded words
+    synonyms: PhraseMatcher = field(default_factory=PhraseMatcher)  # phrase -> canonical Tokens
     countries: PhraseMatcher = field(default_factory=PhraseMatcher)  # phrase -> jp | kr
-    danger: PhraseMatcher = field(default_factory=PhraseMatcher)  # phrase -> True
+    danger: PhraseMatcher = field(default_factory=PhraseMatcher)  # phrase -> entry id or ""
     harmless: PhraseMatcher = field(default_factory=PhraseMatcher)  # phrase -> True ("unless")
     stopwords: frozenset[str] = frozenset()  # folded
     words: frozenset[str] = frozenset()  # folded words the lexicon knows
@@ -92,12 +97,16 @@ class Lexicon:
         hits = {value for _, _, value in self.countries.find_all(toks)}
         return hits.pop() if len(hits) == 1 else None
 
-    def is_urgent(self, toks: list[Token]) -> bool:
+    def danger_signs(self, toks: list[Token]) -> list[str]:
+        """The entry ids (or "" for none) of every danger sign in the tokens; empty when there is none."""
         harmless = [(s, e) for s, e, _ in self.harmless.find_all(toks)]
-        for start, end, _ in self.danger.find_all(toks):
-            if not any(s < end and start < e for s, e in harmless):
-                return True
-        return False
+        return [value for start, end, value in self.danger.find_all(toks) if not any(s < end and start < e for s, e in harmless)]
+
+    def is_urgent(self, toks: list[Token]) -> bool:
+        return bool(self.danger_signs(toks))
+
+    def danger_entries(self) -> set[str]:
+        return {v for items in self.danger._by_first.values() for _, v in items if v}
 
 
 def problems_in(data: object) -> list[str]:
@@ -119,8 +128,9 @@ def problems_in(data: object) -> list[str]:
     else:
         out += [f"country code {k!r} is not one of jp, kr" for k in countries if k not in COUNTRIES]
     danger = data.get("danger_signs") or {}
-    if not isinstance(danger, dict) or not isinstance(danger.get("phrases"), list):
-        out.append("danger_signs must be a mapping with a list `phrases` (and optionally `unless`)")
+    groups = danger.get("groups") if isinstance(danger, dict) else None
+    if not isinstance(groups, list) or not all(isinstance(g, dict) and isinstance(g.get("phrases"), list) for g in groups):
+        out.append("danger_signs must be a mapping with `groups` (each {entry: id or null, phrases: [...]}) and optionally `unless`")
     return out
 
 
@@ -132,7 +142,7 @@ def build(data: dict) -> Lexicon:
         lex.abbreviations[key.toned] = tokens(str(full))
         known.update(t.folded for t in lex.abbreviations[key.toned])
     for group in data.get("synonyms") or []:
-        canonical = tuple(t.folded for t in tokens(str(group[0])))
+        canonical = tuple(Token.of(w, exact=True) for w in words(str(group[0])))
         for phrase in group:
             lex.synonyms.add(str(phrase), canonical)
             known.update(t.folded for t in tokens(str(phrase)))
@@ -140,8 +150,9 @@ def build(data: dict) -> Lexicon:
         for phrase in phrases or []:
             lex.countries.add(str(phrase), code)
     danger = data.get("danger_signs") or {}
-    for phrase in danger.get("phrases") or []:
-        lex.danger.add(str(phrase), True)
+    for group in danger.get("groups") or []:
+        for phrase in group.get("phrases") or []:
+            lex.danger.add(str(phrase), str(group.get("entry") or ""))
     for phrase in danger.get("unless") or []:
         lex.harmless.add(str(phrase), True)
     lex.stopwords = frozenset(fold(str(w)) for w in data.get("stopwords") or [])

@@ -356,6 +356,10 @@ def load_content(root: str | Path, *, today: datetime.date | None = None) -> Con
         if chapter:
             chapters.append(chapter)
     _cross_checks(chapters, texts, reports)
+    if lex is not None:
+        known = {e.id for ch in chapters for e in ch.entries}
+        for entry_id in sorted(lex.danger_entries() - known):
+            reports[str(root / "lexicon.yaml")].error(1, f"danger_signs names entry {entry_id!r}, which does not exist")
     problems = sorted(p for r in reports.values() for p in r.problems)
     content = Content(None, lex, texts, problems)
     if not content.errors and lex is not None and texts is not None:

@@ -18,7 +18,7 @@ _TOTAL_LABELS = {"questions": "Questions", "answered": "Answered directly",
                  "choices": "Offered choices", "no_answer": "No answer", "urgent": "Urgent",
                  "emergency": "Emergency block asked", "users": "Users (sum of daily users)",
                  "messages": "Messages", "starts": "/start", "menu_opens": "Menu opens",
-                 "helpful": "👍 helpful", "not_helpful": "👎 not helpful"}
+                 "helpful": "Rated helpful", "not_helpful": "Rated not helpful"}
 _DAY_COLUMNS = ("messages", "questions", "answered", "choices", "no_answer", "urgent", "users")
 _COLOURS = ("#2563eb", "#f97316", "#16a34a", "#9333ea", "#dc2626", "#0891b2", "#ca8a04", "#64748b")
 
@@ -32,8 +32,8 @@ def render(stats: dict[str, Any], fmt: str) -> str:
 
 
 def _period(stats: dict[str, Any]) -> str:
-    period = stats.get("period", {})
-    return f"{period.get('since') or 'first day'} to {period.get('until') or 'last day'}"
+    period, days = stats.get("period", {}), stats.get("days") or [{"day": "?"}]
+    return f"{period.get('since') or days[0]['day']} to {period.get('until') or days[-1]['day']}"
 
 
 def _share(stats: dict[str, Any]) -> str:
@@ -66,11 +66,12 @@ def render_table(stats: dict[str, Any]) -> str:
           for e in stats["entries"]]),
         ("Days", ["day", *_DAY_COLUMNS], [[d["day"], *(d[c] for c in _DAY_COLUMNS)]
                                           for d in stats["days"]]),
-        *((title, [key, "count"], list(map(list, stats[key].items())))
-          for title, key in (("Reply languages (questions)", "languages"),
-                             ("Countries (questions)", "countries"),
-                             ("Deep links (/start payloads)", "deep_links"),
-                             ("Chapter menus opened", "chapters"))),
+        *((title, [name, count], list(map(list, stats[key].items())))
+          for title, key, name, count in (
+              ("Reply languages", "languages", "language", "questions"),
+              ("Countries", "countries", "country", "questions"),
+              ("Deep links", "deep_links", "/start payload", "starts"),
+              ("Chapter menus", "chapters", "chapter", "opened"))),
     ]
     if "misses" in stats:
         sections.append(("Questions without an answer (opt-in)",
@@ -178,7 +179,7 @@ def _entry_chart(entries: list[dict[str, Any]], limit: int = 15) -> str:
         return "<p>No entry was shown in this period.</p>"
     width, row_h, label_w = 960, 26, 230
     peak = max(e["shown"] for e in top)
-    bar_w = width - label_w - 200
+    bar_w = width - label_w - 250
     parts = [f'<svg viewBox="0 0 {width} {row_h * len(top) + 8}" role="img" '
              'aria-label="Top entries">']
     for i, entry in enumerate(top):
@@ -187,8 +188,8 @@ def _entry_chart(entries: list[dict[str, Any]], limit: int = 15) -> str:
         parts.append(f'<text x="{label_w - 8}" y="{y + 16}" text-anchor="end">{_e(entry["id"])}'
                      f'</text><rect x="{label_w}" y="{y + 3}" width="{length:.1f}" height="18" '
                      f'rx="3" fill="{_COLOURS[2]}"/><text x="{label_w + length + 8:.1f}" '
-                     f'y="{y + 16}">{entry["shown"]} shown · 👍 {entry["helpful"]} · '
-                     f'👎 {entry["not_helpful"]}</text>')
+                     f'y="{y + 16}">{entry["shown"]} shown · 👍 {entry["helpful"]} helpful · '
+                     f'👎 {entry["not_helpful"]} not</text>')
     return "".join(parts) + "</svg>"
 
 
@@ -225,7 +226,7 @@ def render_html(stats: dict[str, Any]) -> str:
                     "</div>" for key, label in _TOTAL_LABELS.items())
     cards += f'<div class="card"><b>{_e(_share(stats))}</b><span>share answered</span></div>'
     sections = [
-        ("Entries", ["entry", "shown", "👍", "👎", "reached via"],
+        ("Entries", ["entry", "shown", "👍 helpful", "👎 not helpful", "reached via"],
          [[e["id"], e["shown"], e["helpful"], e["not_helpful"], _via(e)]
           for e in stats["entries"]]),
         ("Days", ["day", *_DAY_COLUMNS], [[d["day"], *(d[c] for c in _DAY_COLUMNS)]

@@ -10,27 +10,30 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from rapidfuzz import fuzz, process
 
-from .language import LanguageGuesser
+from .language import LanguageGuesser, looks_vietnamese
 from .lexicon import Lexicon, Token, tokens
 from .model import Handbook
 from .textnorm import fold, telex_fold, words
 
 ANSWER, CHOICES, NONE = "answer", "choices", "none"
+BODY_CREDIT = 0.5  # a query word found only in an entry's answer counts half
+DANGER_BOOST = 0.3  # added to the entry a danger sign names
+COMPOUND_CREDIT = 0.6  # a word found, but never next to its neighbour in the query
 
 
 @dataclass(frozen=True, slots=True)
 class Thresholds:
     """Calibrated on the content regression set and the development queries (see `healthbot eval`)."""
 
-    answer: float = 0.62  # best score at or above this may be answered directly...
-    margin: float = 0.06  # ...when it leads the second best by this much
-    sure: float = 0.80  # ...or at or above this whatever the margin
-    choices: float = 0.45  # below this nothing fits: no answer
-    coverage: float = 0.50  # IDF-weighted share of the query the best entry must cover to be answered
+    answer: float = 0.50  # best score at or above this may be answered directly...
+    margin: float = 0.04  # ...when it leads the second best by this much
+    sure: float = 0.85  # ...or at or above this whatever the margin
+    choices: float = 0.50  # below this nothing fits: no answer
+    coverage: float = 0.45  # IDF-weighted share of the query the best entry must cover to be answered
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,7 +65,9 @@ class _Doc:
     entry_id: str
     terms: Counter = field(default_factory=Counter)  # unigrams and bigrams
     unigrams: set = field(default_factory=set)
-    toned: set = field(default_factory=set)
+    toned: set = field(default_factory=set)  # toned forms of its words, for queries typed with diacritics
+    titles: list = field(default_factory=list)  # analysed titles
+    body: set = field(default_factory=set)  # words of the answers only: weaker evidence
     phrasings: list = field(default_factory=list)  # analysed strings for the rerank
     length: int = 0
 
@@ -70,9 +75,15 @@ class _Doc:
 @dataclass(slots=True)
 class Query:
     tokens: list[Token]
-    terms: list[str]
+    terms: list[str]  # folded, after abbreviations, repair and synonyms; country words left out
+    toned: list[str]  # the same terms in toned form
+    exact: bool  # typed with diacritics
     country: str | None
-    urgent: bool
+    danger: list[str]  # entry ids named by danger signs ("" for a sign with no entry)
+
+    @property
+    def urgent(self) -> bool:
+        return bool(self.danger)
 
 
 _DIGITS = re.compile(r"\d{3,}")
@@ -97,10 +108,14 @@ class SearchIndex:
                 if q.terms:
                     doc.phrasings.append(" ".join(q.terms))
                     doc.terms.update(_with_bigrams(q.terms))
-                    doc.toned.update(t.toned for t in q.tokens if t.marked)
+                    doc.toned.update(q.toned)
+            doc.titles = [" ".join(self.analyse(t, repair=False).terms) for t in (entry.title.vi, entry.title.en)]
             bodies = [entry.answer.vi, entry.answer.en, *(p.vi for p in entry.countries.values()), *(p.en for p in entry.countries.values())]
             doc.terms.update(_DIGITS.findall(" ".join(bodies)))  # phone numbers and codes name their entry
             doc.unigrams = {t for t in doc.terms if "_" not in t}
+            body = self.analyse(" ".join(bodies), repair=False)
+            doc.body = set(body.terms) - doc.unigrams
+            doc.toned.update(body.toned)
             doc.length = sum(doc.terms.values())
             self.docs.append(doc)
             for lang, bucket in (("vi", vi_words), ("en", en_words)):
@@ -117,7 +132,16 @@ class SearchIndex:
                 self.postings.setdefault(t, []).append((i, tf))
         self.vocab = sorted(t for t in self.idf if "_" not in t)
         self._vocab_set = set(self.vocab)
-        self.language = LanguageGuesser(frozenset(vi_words | lexicon.words), frozenset(en_words))
+        body_df = Counter(t for d in self.docs for t in d.body)
+        self.body_idf = {t: math.log(1 + (n - c + 0.5) / (c + 0.5)) for t, c in body_df.items()}
+        self.body_postings: dict[str, list[int]] = {}
+        for i, d in enumerate(self.docs):
+            for t in d.body:
+                self.body_postings.setdefault(t, []).append(i)
+        self._known = self._vocab_set | set(self.body_idf) | lexicon.words
+        self._toned_known = set().union(*(d.toned for d in self.docs))
+        self._doc_index = {d.entry_id: i for i, d in enumerate(self.docs)}
+        self.language = LanguageGuesser(frozenset(vi_words | (lexicon.words - en_words)), frozenset(en_words))
 
     # --- analysis -------------------------------------------------------------------------------
     def analyse(self, text: str, *, repair: bool = True) -> Query:
@@ -125,31 +149,40 @@ class SearchIndex:
         toks = [x for t in tokens(text) for x in lex.expand(t)]
         if repair:
             toks = [self._repair(t) for t in toks]
+            # a word typed with diacritics that the handbook does not know is a typo: match it folded
+            toks = [replace(t, exact=False) if t.exact and t.toned not in self._toned_known else t for t in toks]
         country_spans = [(s, e) for s, e, _ in lex.countries.find_all(toks)]
         in_country = {i for s, e in country_spans for i in range(s, e)}
         syn = {s: (e, canon) for s, e, canon in lex.synonyms.find_all(toks)}
-        terms: list[str] = []
+        kept: list[Token] = []
         i = 0
         while i < len(toks):
             if i in syn:
                 end, canon = syn[i]
                 if not any(k in in_country for k in range(i, end)):
-                    terms.extend(canon)
+                    kept.extend(canon)
                 i = end
                 continue
             if i not in in_country:
-                terms.append(toks[i].folded)
+                kept.append(toks[i])
             i += 1
-        return Query(toks, terms, lex.country_of(toks), lex.is_urgent(toks))
+        exact = any(t.exact for t in toks)
+        return Query(toks, [t.folded for t in kept], [t.toned for t in kept], exact, lex.country_of(toks), lex.danger_signs(toks))
 
     def _repair(self, tok: Token) -> Token:
-        """Telex typed with the input method off, or a typo of a handbook word."""
-        if tok.folded in self._vocab_set or tok.folded in self.lexicon.words or tok.folded.isdigit():
+        """Telex typed with the input method off, an English inflection, or a typo of a handbook word."""
+        if tok.folded in self._known or tok.folded.isdigit():
             return tok
         telex = telex_fold(tok.folded)
         if telex and telex in self._vocab_set:
             return Token.of(telex)
-        if len(tok.folded) >= 4 and tok.folded.isascii():
+        if tok.folded.isascii():
+            for suffix in ("s", "es", "ed", "d", "ing", "ly"):
+                stem = tok.folded[: -len(suffix)]
+                if tok.folded.endswith(suffix) and len(stem) >= 3 and (stem in self._known or stem + "e" in self._known):
+                    stem = stem if stem in self._known else stem + "e"
+                    return Token(tok.text, stem, stem, False)
+        if len(tok.folded) >= 4 and tok.folded.isascii() and not looks_vietnamese(tok.folded):
             hit = process.extractOne(tok.folded, self.vocab, scorer=fuzz.ratio, score_cutoff=80)
             if hit and abs(len(hit[0]) - len(tok.folded)) <= 2:
                 return Token(tok.text, hit[0], hit[0], False)
@@ -157,7 +190,7 @@ class SearchIndex:
 
     # --- scoring --------------------------------------------------------------------------------
     def _weight(self, term: str) -> float:
-        w = self.idf.get(term, self.unknown_idf)
+        w = self.idf.get(term) or self.body_idf.get(term) or self.unknown_idf
         return w * 0.25 if term in self.lexicon.stopwords else w
 
     def _candidates(self, terms: list[str], k: int) -> list[tuple[int, float]]:
@@ -172,22 +205,37 @@ class SearchIndex:
             for i, tf in self.postings[t]:
                 norm = tf * (k1 + 1) / (tf + k1 * (1 - b + b * self.docs[i].length / self.avg_len))
                 scores[i] = scores.get(i, 0.0) + idf * norm
+        for t in set(terms):
+            if t in self.body_postings and t not in self.lexicon.stopwords:
+                for i in self.body_postings[t]:
+                    scores[i] = scores.get(i, 0.0) + 0.3 * self.body_idf[t]
         return sorted(scores.items(), key=lambda x: -x[1])[:k]
 
     def _score(self, q: Query, doc: _Doc, q_str: str, bigrams: list[str]) -> tuple[float, float]:
         total = sum(self._weight(t) for t in q.terms) or 1.0
-        coverage = sum(self._weight(t) for t in q.terms if t in doc.unigrams) / total
+        covered = 0.0
+        last = len(q.terms) - 1
+        for i, (term, tone) in enumerate(zip(q.terms, q.toned)):
+            credit = 1.0 if term in doc.unigrams else BODY_CREDIT if term in doc.body else 0.0
+            if not credit:
+                continue
+            # a syllable found only inside another compound (thời tiết / tiết kiệm) counts less
+            pairs = ([f"{q.terms[i - 1]}_{term}"] if i > 0 else []) + ([f"{term}_{q.terms[i + 1]}"] if i < last else [])
+            if pairs and term not in self.lexicon.stopwords and not any(p in doc.terms for p in pairs):
+                credit *= COMPOUND_CREDIT
+            covered += self._weight(term) * credit * (1.0 if not q.exact or tone in doc.toned else 0.4)
+        coverage = covered / total
         if bigrams:
             bw = sum(self.idf.get(b, self.unknown_idf) for b in bigrams)
             bigram_cov = sum(self.idf.get(b, 0.0) for b in bigrams if b in doc.terms) / bw
         else:
             bigram_cov = coverage
         sim = max(
-            (0.6 * fuzz.token_set_ratio(q_str, p) + 0.4 * fuzz.ratio(q_str, p) for p in doc.phrasings), default=0.0
+            (0.35 * fuzz.token_set_ratio(q_str, p) + 0.65 * fuzz.token_sort_ratio(q_str, p) for p in doc.phrasings), default=0.0
         ) / 100
-        marked = [t.toned for t in q.tokens if t.marked]
-        exact = sum(1 for t in marked if t in doc.toned) / len(marked) if marked else 0.0
-        score = 0.45 * coverage + 0.30 * sim + 0.20 * bigram_cov + 0.05 * exact
+        content = " ".join(t for t in q.terms if t not in self.lexicon.stopwords) or q_str
+        title = max((fuzz.token_sort_ratio(content, t) for t in doc.titles), default=0.0) / 100
+        score = 0.45 * coverage + 0.25 * sim + 0.20 * bigram_cov + 0.10 * title
         return min(1.0, max(0.0, score)), coverage
 
     def search(self, text: str, *, limit: int = 5, lang: str | None = None) -> SearchResult:
@@ -198,12 +246,18 @@ class SearchIndex:
         q_str = " ".join(q.terms)
         bigrams = _bigrams(q.terms)
         scored = []
-        for i, _ in self._candidates(q.terms, max(20, limit)):
+        danger = {e for e in q.danger if e in self._doc_index}
+        candidates = {i for i, _ in self._candidates(q.terms, max(20, limit))} | {self._doc_index[e] for e in danger}
+        for i in candidates:
             score, coverage = self._score(q, self.docs[i], q_str, bigrams)
             scored.append((score, coverage, self.docs[i].entry_id))
+        if danger:  # the lexicon names the entry a danger sign needs: it goes first, whatever else matched
+            top_other = max((sc for sc, _, eid in scored if eid not in danger), default=0.0)
+            scored = [(min(1.0, max(sc + DANGER_BOOST, top_other + 0.01)), max(cov, self.thresholds.coverage), eid)
+                      if eid in danger else (sc, cov, eid) for sc, cov, eid in scored]
         scored.sort(key=lambda x: (-x[0], x[2]))
         hits = tuple(Hit(eid, round(s, 4)) for s, _, eid in scored[:limit])
-        outcome = self._outcome(scored)
+        outcome = ANSWER if scored and scored[0][2] in danger else self._outcome(scored)
         entry = self.handbook.entries.get(hits[0].id) if hits and outcome == ANSWER else None
         urgent = q.urgent or bool(entry and entry.urgent)
         return SearchResult(text, reply_lang, q.country, urgent, outcome, hits)

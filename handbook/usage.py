@@ -120,13 +120,13 @@ def _hint(path: Path, exc: BaseException) -> str:
     """How to fix the failure `exc`, for the warning."""
     hints = {
         ("locked", "busy"): "close the other program that holds it locked (a DB browser?)",
-        ("readonly", "read-only", "permission"): f"let the bot's user write {path} and its folder",
+        ("readonly", "read-only", "permission"):
+            f"let the bot's user write {path}, its -wal and -shm files and its folder (chown/chmod)",
         ("not a database", "malformed", "corrupt"):
             f"move the damaged file aside (mv {path} {path}.broken); a new one is made",
         ("unable to open",): f"check that the folder {path.parent} exists and is writable"}
     text = str(exc).lower()
-    return next((hint for needles, hint in hints.items() if any(n in text for n in needles)),
-                "check the file and its folder")
+    return next((hint for needles, hint in hints.items() if any(n in text for n in needles)), "check the file and its folder")
 
 
 class DatabaseFile:
