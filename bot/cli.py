@@ -107,6 +107,26 @@ def cmd_stats(args: argparse.Namespace) -> int:
     return run_stats(args, entry_ids=entry_ids)
 
 
+def cmd_health(args: argparse.Namespace) -> int:
+    """Exit 0 when a running bot touched its heartbeat file recently (for Docker's HEALTHCHECK)."""
+    import time
+
+    from bot.config import Config
+    from bot.wiring import heartbeat_path
+
+    path = heartbeat_path(Config.from_env())
+    try:
+        age = time.time() - path.stat().st_mtime
+    except OSError:
+        print(f"healthbot health: no heartbeat at {path}: is 'healthbot run' running with this HEALTHBOT_DB?", file=sys.stderr)
+        return 1
+    if age > args.max_age:
+        print(f"healthbot health: last heartbeat {age:.0f} s ago (over {args.max_age} s)", file=sys.stderr)
+        return 1
+    print(f"ok: heartbeat {age:.0f} s ago")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="healthbot", description="Health Handbook for Vietnamese Overseas Workers: the bot and its tools.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -138,6 +158,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true")
     p.add_argument("--quiet", action="store_true", help="figures only, without the list of misses")
     p.set_defaults(func=cmd_eval)
+
+    p = sub.add_parser("health", help="exit 0 when the running bot is alive (Docker HEALTHCHECK)")
+    p.add_argument("--max-age", type=int, default=120, help="seconds since the last heartbeat (default 120)")
+    p.set_defaults(func=cmd_health)
 
     try:
         from bot.stats_cli import add_stats_parser

@@ -54,6 +54,13 @@ class Core:
         log.info("content reloaded: %d entries", len(loaded.handbook.entries))
         return True, str(len(loaded.handbook.entries))
 
+    def heartbeat(self) -> None:
+        """Touch the heartbeat file next to the database; `healthbot health` checks its age."""
+        try:
+            heartbeat_path(self.config).touch()
+        except OSError:
+            pass
+
     def close(self) -> None:
         for part in (self.usage, self.settings):
             if part is not None:
@@ -61,6 +68,10 @@ class Core:
                     part.close()
                 except Exception:  # closing must never stop a shutdown
                     log.exception("closing %s failed", type(part).__name__)
+
+
+def heartbeat_path(config: Config):
+    return config.db.with_name(config.db.name + ".alive")
 
 
 def build_core(*, config: Config | None = None, with_usage: bool = True) -> Core:

@@ -183,8 +183,8 @@ def inline_results(loaded: Loaded, settings: Settings, query: str, *, limit: int
     else:
         lang, country = settings.lang or "vi", settings.country
         ids = [ch.entries[0].id for ch in loaded.handbook.chapters if ch.entries][:limit]
-    from .render import entry_message
     from .markup import split_message
+    from .render import entry_message
 
     out = []
     for entry_id in ids:

@@ -28,10 +28,11 @@ def _langdetect_en_probability(text: str) -> float:
     """P(en) from langdetect with only the en and vi profiles, seeded; 0.0 when it cannot say."""
     global _factory
     try:
-        from langdetect.detector_factory import DetectorFactory, PROFILES_DIRECTORY
-        from langdetect.lang_detect_exception import LangDetectException
         import json
         import os
+
+        from langdetect.detector_factory import PROFILES_DIRECTORY, DetectorFactory
+        from langdetect.lang_detect_exception import LangDetectException
 
         with _detector_lock:
             if _factory is None:

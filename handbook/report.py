@@ -162,7 +162,7 @@ def _day_chart(days: list[dict[str, Any]]) -> str:
                       for i, d in enumerate(days))
     parts.append(f'<polyline points="{points}" fill="none" stroke="{_COLOURS[1]}" '
                  'stroke-width="2.5"/>')
-    every = max(1, len(days) // 8)
+    every = -(-len(days) // 10)  # at most 10 day labels, so they never overlap
     for i in range(0, len(days), every):
         parts.append(f'<text x="{left + (i + 0.5) * step:.1f}" y="{height - bottom + 18}" '
                      f'text-anchor="middle">{_e(days[i]["day"])}</text>')

@@ -11,7 +11,7 @@ from aiohttp import web
 from support.fake_telegram import DEFAULT_TOKEN, MEDIA_KINDS, FakeTelegram
 from support.telegram_html import HtmlParseError, parse_html
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
-from telegram.error import BadRequest, Conflict, EndPointNotFound, Forbidden, InvalidToken, NetworkError, RetryAfter
+from telegram.error import BadRequest, Conflict, EndPointNotFound, Forbidden, InvalidToken, NetworkError, RetryAfter, TimedOut
 
 
 @pytest.fixture
@@ -68,6 +68,7 @@ def test_send_message_parses_html_and_is_recorded(tg):
     [reply] = tg.wait_replies(lan.id, count=1, timeout=5)
     assert (reply.method, reply.text, reply.callback_data) == ("sendMessage", "Sốt & 😀 ho", ["menu"])
     assert [m["message_id"] for m in tg.chat_state(lan.id)] == [1, 2]
+    tg.assert_no_reply(lan.id, within=0.05)
 
 
 TOO_LONG = "message is too long"
@@ -200,6 +201,19 @@ def test_429_500_and_dropped_connections(tg):
     assert [r.text for r in tg.replies(lan.id)] == ["three", "four"]
     assert tg.errors[0] == ("sendMessage", 429, "Too Many Requests: retry after 3")
     assert [e.status for e in tg.errors] == [429, 500, 0]
+
+
+def test_a_slow_answer_times_out_after_the_message_was_sent(tg):
+    lan = tg.user(1001, "Lan")
+    tg.send_text(lan, "hi")
+    tg.delay_next("sendMessage", seconds=0.5, after=True)
+
+    async def scenario(bot, tg):
+        with pytest.raises(TimedOut):
+            await bot.send_message(lan.id, "slow", read_timeout=0.1)
+
+    run(tg, scenario)
+    assert [r.text for r in tg.replies(lan.id)] == ["slow"]  # a retry here would send it twice
 
 
 def test_long_polling_waits_for_an_update_and_confirms_with_offset(tg):

@@ -26,16 +26,12 @@ class FakeMonotonic:
 
 
 def warnings(caplog: pytest.LogCaptureFixture) -> list[str]:
-    return [r.getMessage() for r in caplog.records
-            if r.name == "healthbot.settings" and r.levelno >= logging.WARNING]
+    return [r.getMessage() for r in caplog.records if r.name == "healthbot.settings" and r.levelno >= logging.WARNING]
 
 
 def table(path: Path, name: str) -> list[dict]:
-    db = sqlite_utils.Database(path)
-    try:
+    with sqlite_utils.Database(path) as db:
         return list(db[name].rows)
-    finally:
-        db.close()
 
 
 def test_a_new_user_has_no_settings(tmp_path: Path) -> None:

@@ -252,9 +252,9 @@ def busy_stats(path: Path) -> dict:
     for offset in range(14):
         log = UsageLog(path, clock=at(DAY1 + timedelta(days=offset)))
         for user in range(3 + offset * 7 % 11):
-            log.record(answered(ENTRY_IDS[(user + offset) % 3], lang="en" if user % 3 else "vi",
-                                country=("jp", "kr", None)[user % 3]) + [E("helpful", entry="fever")],
-                       user=user)
+            entry = ENTRY_IDS[(user + offset) % 3]
+            feedback = [E("helpful", entry=entry)] if user % 4 == 0 else [E("not_helpful", entry=entry)] if user % 5 == 1 else []
+            log.record(answered(entry, lang="en" if user % 3 else "vi", country=("jp", "kr", None)[user % 3]) + feedback, user=user)
         log.close()
     return read_stats(path, entry_ids=ENTRY_IDS)
 

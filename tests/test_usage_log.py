@@ -43,38 +43,30 @@ def E(name: str, **fields: str) -> Event:
 
 
 # (user, what they typed or pressed, the events the conversation core reports)
+FLIGHTS = "where can I buy cheap flights to Hanoi, call me 090 1234 5678"
 DAY1_BEFORE_RESTART = [
     (HOA, "/start poster-osaka", [E("message"), E("start", value="poster-osaka")]),
-    (LAN, "tôi bị đau bụng quá từ sáng", [
-        E("message"), E("question", lang="vi", country="jp"), E("answered", entry="stomach-pain"),
-        E("entry_shown", entry="stomach-pain", via="search")]),
+    (LAN, "tôi bị đau bụng quá từ sáng", [E("message"), E("question", lang="vi", country="jp"),
+                                          E("answered", entry="stomach-pain"), E("entry_shown", entry="stomach-pain", via="search")]),
     (LAN, "👍", [E("message"), E("helpful", entry="stomach-pain")]),
-    (MINH, "con tôi sốt cao co giật", [
-        E("message"), E("question", lang="vi", country="kr"), E("urgent"),
-        E("answered", entry="fever"), E("entry_shown", entry="fever", via="search")]),
+    (MINH, "con tôi sốt cao co giật", [E("message"), E("question", lang="vi", country="kr"), E("urgent"),
+                                       E("answered", entry="fever"), E("entry_shown", entry="fever", via="search")]),
     (MINH, "[menu: emergency]", [E("message"), E("menu_open", chapter="emergency")]),
-    (MINH, "[button: emergency-numbers]", [
-        E("message"), E("entry_shown", entry="emergency-numbers", via="menu")]),
-    (HOA, "where can I buy cheap flights to Hanoi, call me 090 1234 5678", [
-        E("message"), E("question", lang="en"),
-        E("no_answer", text="where can I buy cheap flights to Hanoi, call me 090 1234 5678")]),
-    (HOA, "bảo hiểm y tế ở Nhật thế nào", [
-        E("message"), E("question", lang="vi", country="jp"), E("choices")]),
-    (HOA, "[choice: health-insurance]", [
-        E("message"), E("entry_shown", entry="health-insurance", via="choice")]),
+    (MINH, "[button: emergency-numbers]", [E("message"), E("entry_shown", entry="emergency-numbers", via="menu")]),
+    (HOA, FLIGHTS, [E("message"), E("question", lang="en"), E("no_answer", text=FLIGHTS)]),
+    (HOA, "bảo hiểm y tế ở Nhật thế nào", [E("message"), E("question", lang="vi", country="jp"), E("choices")]),
+    (HOA, "[choice: health-insurance]", [E("message"), E("entry_shown", entry="health-insurance", via="choice")]),
     (HOA, "👎", [E("message"), E("not_helpful", entry="health-insurance")]),
 ]
 DAY1_AFTER_RESTART = [
-    (LAN, "đau răng quá phải làm sao", [
-        E("message"), E("question", lang="vi", country="jp"), E("answered", entry="dentist"),
-        E("entry_shown", entry="dentist", via="search")]),
+    (LAN, "đau răng quá phải làm sao", [E("message"), E("question", lang="vi", country="jp"),
+                                        E("answered", entry="dentist"), E("entry_shown", entry="dentist", via="search")]),
     (TUAN, "/start ref0901234567", [E("message"), E("start", value="ref0901234567")]),
 ]
 DAY2_SCRIPT = [
     (LAN, "/emergency", [E("message"), E("emergency")]),
-    (MINH, "sốt 39 độ có sao không", [
-        E("message"), E("question", lang="vi", country="kr"), E("answered", entry="fever"),
-        E("entry_shown", entry="fever", via="search")]),
+    (MINH, "sốt 39 độ có sao không", [E("message"), E("question", lang="vi", country="kr"),
+                                      E("answered", entry="fever"), E("entry_shown", entry="fever", via="search")]),
 ]
 TEXTS = [text for script in (DAY1_BEFORE_RESTART, DAY1_AFTER_RESTART, DAY2_SCRIPT)
          for _, text, _ in script if not text.startswith("[") and len(text) > 2]
@@ -86,20 +78,16 @@ def play(log: UsageLog, script: list) -> None:
 
 
 def rows(path: Path, table: str) -> list[dict]:
-    db = sqlite_utils.Database(path)
-    try:
+    with sqlite_utils.Database(path) as db:
         return list(db[table].rows)
-    finally:
-        db.close()
 
 
-def without_day(items: list[dict]) -> list[dict]:
-    return [{k: v for k, v in item.items() if k != "day" and v != 0} for item in items]
+def counts(row: dict) -> dict:
+    return {k: v for k, v in row.items() if k != "day" and v != 0}
 
 
 def warnings(caplog: pytest.LogCaptureFixture) -> list[str]:
-    return [r.getMessage() for r in caplog.records
-            if r.name == "healthbot.usage" and r.levelno >= logging.WARNING]
+    return [r.getMessage() for r in caplog.records if r.name == "healthbot.usage" and r.levelno >= logging.WARNING]
 
 
 def run_conversation(path: Path, *, record_misses: bool = False) -> Clock:
@@ -119,33 +107,27 @@ def run_conversation(path: Path, *, record_misses: bool = False) -> Clock:
 def test_scripted_conversation_over_two_days_is_counted_exactly(tmp_path: Path) -> None:
     path = tmp_path / "healthbot.db"
     run_conversation(path)
-    totals = {row["day"]: without_day([row])[0] for row in rows(path, "daily_totals")}
+    totals = {row["day"]: counts(row) for row in rows(path, "daily_totals")}
     assert totals == {
-        "2026-11-20": {"messages": 12, "starts": 2, "questions": 5, "answered": 3, "choices": 1,
-                       "no_answer": 1, "urgent": 1, "users": 4},
+        "2026-11-20": {"messages": 12, "starts": 2, "questions": 5, "answered": 3, "choices": 1, "no_answer": 1, "urgent": 1, "users": 4},
         "2026-11-21": {"messages": 2, "questions": 1, "answered": 1, "emergency": 1, "users": 2},
     }
-    entries = {(r["day"], r["entry"]): without_day([r])[0] for r in rows(path, "daily_entries")}
+    entries = {(r["day"], r["entry"]): counts(r) for r in rows(path, "daily_entries")}
     assert entries == {
-        ("2026-11-20", "stomach-pain"): {"entry": "stomach-pain", "shown": 1, "via_search": 1,
-                                         "helpful": 1},
+        ("2026-11-20", "stomach-pain"): {"entry": "stomach-pain", "shown": 1, "via_search": 1, "helpful": 1},
         ("2026-11-20", "fever"): {"entry": "fever", "shown": 1, "via_search": 1},
-        ("2026-11-20", "emergency-numbers"): {"entry": "emergency-numbers", "shown": 1,
-                                              "via_menu": 1},
-        ("2026-11-20", "health-insurance"): {"entry": "health-insurance", "shown": 1,
-                                             "via_choice": 1, "not_helpful": 1},
+        ("2026-11-20", "emergency-numbers"): {"entry": "emergency-numbers", "shown": 1, "via_menu": 1},
+        ("2026-11-20", "health-insurance"): {"entry": "health-insurance", "shown": 1, "via_choice": 1, "not_helpful": 1},
         ("2026-11-20", "dentist"): {"entry": "dentist", "shown": 1, "via_search": 1},
         ("2026-11-21", "fever"): {"entry": "fever", "shown": 1, "via_search": 1},
     }
-    assert rows(path, "daily_chapters") == [
-        {"day": "2026-11-20", "chapter": "emergency", "menu_opens": 1}]
+    assert rows(path, "daily_chapters") == [{"day": "2026-11-20", "chapter": "emergency", "menu_opens": 1}]
     assert sorted((r["day"], r["payload"], r["starts"]) for r in rows(path, "daily_deep_links")) == [
         ("2026-11-20", "poster-osaka", 1), ("2026-11-20", "ref#", 1)]
     assert sorted((r["day"], r["language"], r["questions"]) for r in rows(path, "daily_languages")) == [
         ("2026-11-20", "en", 1), ("2026-11-20", "vi", 4), ("2026-11-21", "vi", 1)]
     assert sorted((r["day"], r["country"], r["questions"]) for r in rows(path, "daily_countries")) == [
-        ("2026-11-20", "jp", 3), ("2026-11-20", "kr", 1), ("2026-11-20", "unknown", 1),
-        ("2026-11-21", "kr", 1)]
+        ("2026-11-20", "jp", 3), ("2026-11-20", "kr", 1), ("2026-11-20", "unknown", 1), ("2026-11-21", "kr", 1)]
     assert rows(path, "misses") == []
 
 
@@ -170,8 +152,7 @@ def test_database_holds_no_user_id_name_or_message_text(tmp_path: Path, record_m
         settings.update(user, lang="vi", country="jp")
     run_conversation(path, record_misses=record_misses)
     settings.close()
-    needles = [str(u) for u in (LAN, MINH, HOA, TUAN)] + [USERNAME, FIRST_NAME, "0901234567"]
-    needles += TEXTS
+    needles = [str(u) for u in (LAN, MINH, HOA, TUAN)] + [USERNAME, FIRST_NAME, "0901234567", *TEXTS]
     db = sqlite_utils.Database(path)
     tables = db.table_names()
     assert "user_settings" in tables and "daily_user_hashes" in tables
@@ -194,17 +175,15 @@ def test_database_holds_no_user_id_name_or_message_text(tmp_path: Path, record_m
 def test_misses_are_normalised_and_aggregated_with_first_and_last_day(tmp_path: Path) -> None:
     path, clock = tmp_path / "healthbot.db", Clock(DAY1)
     log = UsageLog(path, record_misses=True, clock=clock)
-    for text in ("Thuốc  cảm 3 ngày mua ở đâu?? mail me lan.nguyen@example.com",
-                 "thuốc cảm mua ở đâu @lan_nguyen_92 https://t.me/lan 080-1234-5678"):
+    for text in ("Thuốc  cảm 3 ngày mua ở đâu?? mail me lan.nguyen@example.com", "thuốc cảm mua ở đâu @lan_nguyen_92 https://t.me/lan 080-1234-5678"):
         log.record([E("message"), E("no_answer", text=text)], user=LAN)
     clock.set(DAY2)
     log.record([E("no_answer", text="THUỐC CẢM mua ở đâu www.example.com/x")], user=MINH)
     log.record([E("no_answer", text="123 456 !!!")], user=MINH)  # nothing left: not kept
     log.close()
-    assert rows(path, "misses") == [{"text": "thuốc cảm ngày mua ở đâu mail me", "count": 1,
-                                     "first_day": "2026-11-20", "last_day": "2026-11-20"},
-                                    {"text": "thuốc cảm mua ở đâu", "count": 2,
-                                     "first_day": "2026-11-20", "last_day": "2026-11-21"}]
+    assert rows(path, "misses") == [
+        {"text": "thuốc cảm ngày mua ở đâu mail me", "count": 1, "first_day": "2026-11-20", "last_day": "2026-11-20"},
+        {"text": "thuốc cảm mua ở đâu", "count": 2, "first_day": "2026-11-20", "last_day": "2026-11-21"}]
 
 
 def test_misses_are_deleted_90_days_after_they_were_last_asked(tmp_path: Path) -> None:
@@ -238,8 +217,7 @@ def test_normalise_miss_keeps_words_only(text: str, expected: str) -> None:
 @given(st.text(max_size=200))
 def test_normalised_misses_never_hold_digits_handles_or_links(text: str) -> None:
     result = normalise_miss(text)
-    assert not any(ch.isdigit() for ch in result)
-    assert "@" not in result and "://" not in result and "www." not in result
+    assert not any(ch.isdigit() for ch in result) and "@" not in result and "://" not in result and "www." not in result
 
 
 def test_deep_link_payloads_are_cleaned() -> None:
@@ -306,8 +284,7 @@ def test_locked_database_warns_once_and_writes_the_counts_later(tmp_path: Path, 
     assert [(r["messages"], r["users"]) for r in rows(path, "daily_totals")] == [(2, 2)]
 
 
-def test_corrupt_file_warns_once_and_counts_wait_until_it_is_moved_aside(tmp_path: Path,
-                                                                         caplog) -> None:
+def test_corrupt_file_warns_once_and_counts_wait_until_it_is_moved_aside(tmp_path: Path, caplog) -> None:
     path = tmp_path / "healthbot.db"
     path.write_bytes(b"this is not a SQLite database. " * 200)
     log = UsageLog(path, clock=Clock(DAY1))
@@ -321,8 +298,7 @@ def test_corrupt_file_warns_once_and_counts_wait_until_it_is_moved_aside(tmp_pat
     assert [(r["messages"], r["users"]) for r in rows(path, "daily_totals")] == [(1, 1)]
 
 
-def test_file_deleted_while_running_is_made_again_with_the_pending_counts(tmp_path: Path,
-                                                                          caplog) -> None:
+def test_file_deleted_while_running_is_made_again_with_the_pending_counts(tmp_path: Path, caplog) -> None:
     path = tmp_path / "healthbot.db"
     log = UsageLog(path, clock=Clock(DAY1))
     log.record([E("message")], user=LAN)
@@ -336,8 +312,7 @@ def test_file_deleted_while_running_is_made_again_with_the_pending_counts(tmp_pa
     assert [(r["messages"], r["users"]) for r in rows(path, "daily_totals")] == [(2, 2)]
 
 
-def test_missing_folder_warns_once_and_counts_are_written_once_it_exists(tmp_path: Path,
-                                                                         caplog) -> None:
+def test_missing_folder_warns_once_and_counts_are_written_once_it_exists(tmp_path: Path, caplog) -> None:
     path = tmp_path / "not-mounted-yet" / "healthbot.db"
     log = UsageLog(path, clock=Clock(DAY1))
     log.record([E("message")], user=LAN)
@@ -400,8 +375,7 @@ def test_read_only_file_warns_once_and_counts_are_written_once_writable() -> Non
         result = run_unprivileged(_read_only_scenario, folder)
         assert result["flushes"] == [False, False, True]
         assert len(result["warnings"]) == 1 and "-wal and -shm" in result["warnings"][0]
-        assert [(r["messages"], r["users"])
-                for r in rows(Path(folder) / "healthbot.db", "daily_totals")] == [(1, 1)]
+        assert [(r["messages"], r["users"]) for r in rows(Path(folder) / "healthbot.db", "daily_totals")] == [(1, 1)]
     finally:
         shutil.rmtree(folder)
 
@@ -423,8 +397,7 @@ def test_two_processes_writing_at_once_lose_nothing(tmp_path: Path) -> None:
     UsageLog(path).close()
     context = multiprocessing.get_context("fork")
     barrier = context.Barrier(2)
-    writers = [context.Process(target=_writer, args=(str(path), first, barrier))
-               for first in (1000, 2000)]
+    writers = [context.Process(target=_writer, args=(str(path), first, barrier)) for first in (1000, 2000)]
     for process in writers:
         process.start()
     for process in writers:

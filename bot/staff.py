@@ -1,0 +1,44 @@
+"""What the staff commands show in Telegram: short figures and the HTML report as a document."""
+
+from __future__ import annotations
+
+import io
+from datetime import UTC, date, datetime, timedelta
+
+from handbook import report, stats
+
+from .wiring import Core
+
+
+def _figures(core: Core, days: int) -> dict:
+    until = datetime.now(UTC).date()
+    return stats.read_stats(core.config.db, since=until - timedelta(days=days - 1), until=until,
+                            entry_ids=list(core.library.current.handbook.entries))
+
+
+def stats_summary(core: Core) -> str:
+    """The last 7 and 30 days in a few lines (plain text; the caller escapes it)."""
+    if core.usage is not None:
+        core.usage.flush()
+    lines = []
+    for days in (7, 30):
+        try:
+            f = _figures(core, days)
+        except stats.StatsError as exc:
+            return f"cannot read the counts: {exc}"
+        t = f["totals"]
+        top = ", ".join(f"{e['id']} ({e['shown']})" for e in f["entries"][:3]) or "-"
+        share = t.get("share_answered")
+        share_text = f"{share * 100:.0f}%" if isinstance(share, (int, float)) else "-"
+        lines.append(f"{days} days: {t['questions']} questions, {share_text} answered, {t['no_answer']} without answer, "
+                     f"{t['urgent']} urgent, {t.get('users', 0)} user-days. Top: {top}")
+    return "\n".join(lines)
+
+
+def report_document(core: Core) -> tuple[str, io.BytesIO]:
+    if core.usage is not None:
+        core.usage.flush()
+    figures = _figures(core, 30)
+    html = report.render(figures, "html")
+    name = f"healthbot-report-{date.today().isoformat()}.html"
+    return name, io.BytesIO(html.encode("utf-8"))
