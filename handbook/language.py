@@ -28,7 +28,6 @@ def _langdetect_en_probability(text: str) -> float:
     """P(en) from langdetect with only the en and vi profiles, seeded; 0.0 when it cannot say."""
     global _factory
     try:
-        import json
         import os
 
         from langdetect.detector_factory import PROFILES_DIRECTORY, DetectorFactory
@@ -40,7 +39,7 @@ def _langdetect_en_probability(text: str) -> float:
                 profiles = []
                 for code in (EN, VI):
                     with open(os.path.join(PROFILES_DIRECTORY, code), encoding="utf-8") as fh:
-                        profiles.append(json.load(fh))
+                        profiles.append(fh.read())  # load_json_profile takes the JSON text
                 factory.load_json_profile(profiles)
                 factory.set_seed(0)
                 _factory = factory

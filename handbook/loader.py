@@ -211,7 +211,7 @@ def _entry(node: object, line: int, chapter_id: str, report: _Report, today: dat
             report.warn(node.line_of("reviewed"), f"{name} was reviewed on {reviewed}, over a year ago; check its facts again")
     return Entry(entry_id, chapter_id, title, questions, keywords, answer, countries, flags["urgent"],
                  flags["country_first"], tuple(related), sources, reviewed if yamlines.is_date(reviewed) else None,
-                 report.path, node.line)
+                 report.path, node.line, dict(node.key_lines))
 
 
 def _part_checks(node: object, text: Text, what: str, report: _Report) -> None:
@@ -219,7 +219,9 @@ def _part_checks(node: object, text: Text, what: str, report: _Report) -> None:
         return
     for lang in LANGS:
         value = getattr(text, lang)
-        _markup(value, node.line_of(lang), f"{what}.{lang}", report)
+        raw = node.get(lang)
+        block = isinstance(raw, str) and "\n" in raw  # a block scalar starts on the line after its key
+        _markup(value, node.line_of(lang) - (0 if block else 1), f"{what}.{lang}", report)
         if len(value) > PART_LIMIT:
             report.warn(node.line_of(lang), f"{what}.{lang} is {len(value)} characters; keep it under about {PART_LIMIT} for a phone")
 
@@ -290,11 +292,12 @@ def _cross_checks(chapters: list[Chapter], texts: Texts | None, reports: dict[st
     for chapter in chapters:
         for entry in chapter.entries:
             report = reports[entry.file]
+            line = entry.key_lines.get("related", entry.line)
             for rid in entry.related:
                 if rid not in seen:
-                    report.error(entry.line, f"entry {entry.id!r} is related to {rid!r}, which does not exist")
+                    report.error(line, f"entry {entry.id!r} is related to {rid!r}, which does not exist")
                 elif rid == entry.id:
-                    report.error(entry.line, f"entry {entry.id!r} lists itself as related")
+                    report.error(line, f"entry {entry.id!r} lists itself as related")
             if texts is not None:
                 _length_check(entry, texts, report)
 

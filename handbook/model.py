@@ -43,6 +43,7 @@ class Entry:
     reviewed: date | None
     file: str = ""
     line: int = 0
+    key_lines: Mapping[str, int] = field(default_factory=dict)  # where each key is, for reports
 
 
 @dataclass(frozen=True, slots=True)

@@ -29,11 +29,11 @@ COMPOUND_CREDIT = 0.6  # a word found, but never next to its neighbour in the qu
 class Thresholds:
     """Calibrated on the content regression set and the development queries (see `healthbot eval`)."""
 
-    answer: float = 0.50  # best score at or above this may be answered directly...
+    answer: float = 0.45  # best score at or above this may be answered directly...
     margin: float = 0.04  # ...when it leads the second best by this much
-    sure: float = 0.85  # ...or at or above this whatever the margin
-    choices: float = 0.50  # below this nothing fits: no answer
-    coverage: float = 0.45  # IDF-weighted share of the query the best entry must cover to be answered
+    sure: float = 0.85  # ...or at or above this with half the margin
+    choices: float = 0.55  # below this nothing fits: no answer
+    coverage: float = 0.35  # IDF-weighted share of the query the best entry must cover to be answered
 
 
 @dataclass(frozen=True, slots=True)
@@ -212,10 +212,13 @@ class SearchIndex:
         return sorted(scores.items(), key=lambda x: -x[1])[:k]
 
     def _score(self, q: Query, doc: _Doc, q_str: str, bigrams: list[str]) -> tuple[float, float]:
-        total = sum(self._weight(t) for t in q.terms) or 1.0
+        content_only = any(t not in self.lexicon.stopwords for t in q.terms)  # filler words then do not count
+        total = sum(self._weight(t) for t in q.terms if not content_only or t not in self.lexicon.stopwords) or 1.0
         covered = 0.0
         last = len(q.terms) - 1
         for i, (term, tone) in enumerate(zip(q.terms, q.toned)):
+            if content_only and term in self.lexicon.stopwords:
+                continue
             credit = 1.0 if term in doc.unigrams else BODY_CREDIT if term in doc.body else 0.0
             if not credit:
                 continue
@@ -268,7 +271,8 @@ class SearchIndex:
             return NONE
         best, coverage, _ = scored[0]
         second = scored[1][0] if len(scored) > 1 else 0.0
-        if coverage >= th.coverage and (best >= th.sure or (best >= th.answer and best - second >= th.margin)):
+        lead = best - second
+        if coverage >= th.coverage and ((best >= th.sure and lead >= th.margin / 2) or (best >= th.answer and lead >= th.margin)):
             return ANSWER
         return CHOICES
 

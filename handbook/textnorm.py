@@ -20,7 +20,7 @@ _TONES = {"\u0301": "1", "\u0300": "2", "\u0309": "3", "\u0303": "4", "\u0323": 
 # Vowel-shape marks (circumflex, breve, horn) keep their place in the toned form.
 _SHAPES = {"\u0302", "\u0306", "\u031b"}
 _D_LETTERS = str.maketrans({"đ": "d", "Đ": "d", "ð": "d", "Ð": "d"})
-_TOKEN = re.compile(r"[^\W_]+", re.UNICODE)
+_TOKEN = re.compile(r"[^\W_]+(?:['’][^\W_]+)*", re.UNICODE)  # can't, don’t stay one word
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff]")
 MAX_INPUT = 2000  # characters of a message that are looked at; the rest cannot change the answer
 

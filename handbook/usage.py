@@ -112,7 +112,7 @@ def upgrade_schema(db: sqlite_utils.Database, component: str, migrations: list[M
 
 def _identity(path: Path) -> tuple[int, int] | None:
     with suppress(OSError):
-        return os.stat(path).st_dev, os.stat(path).st_ino
+        return (stat := os.stat(path)).st_dev, stat.st_ino
     return None
 
 

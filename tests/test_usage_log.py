@@ -1,7 +1,4 @@
-"""The usage log: exact anonymous counts, nothing that identifies a person, and a bot that goes on
-when the SQLite file is locked, read-only, deleted, missing or corrupt."""
-
-from __future__ import annotations
+"""The usage log: exact anonymous counts, nothing identifying stored, and going on when the file fails."""
 
 import logging
 import multiprocessing
@@ -221,28 +218,24 @@ def test_normalised_misses_never_hold_digits_handles_or_links(text: str) -> None
 
 
 def test_deep_link_payloads_are_cleaned() -> None:
-    assert clean_payload("poster-osaka-20261120") == "poster-osaka-20261120"
-    assert clean_payload("ref0901234567") == "ref#"
-    assert clean_payload("<script>") == "(invalid)"
-    assert clean_payload("x" * 65) == "(invalid)"
+    payloads = ["poster-osaka-20261120", "ref0901234567", "<script>", "x" * 65]
+    assert [clean_payload(p) for p in payloads] == ["poster-osaka-20261120", "ref#", "(invalid)", "(invalid)"]
 
 
 def test_file_is_wal_with_schema_version_and_reopens_without_change(tmp_path: Path) -> None:
     path = tmp_path / "healthbot.db"
     UsageLog(path).close()
     UsageLog(path).close()
-    db = sqlite_utils.Database(path)
-    assert db.journal_mode == "wal"
-    assert list(db["schema_version"].rows) == [{"component": "usage", "version": 1}]
-    db.close()
+    with sqlite_utils.Database(path) as db:
+        assert db.journal_mode == "wal"
+        assert list(db["schema_version"].rows) == [{"component": "usage", "version": 1}]
 
 
 def test_a_file_from_a_newer_healthbot_is_left_alone(tmp_path: Path, caplog) -> None:
     path = tmp_path / "healthbot.db"
     UsageLog(path).close()
-    db = sqlite_utils.Database(path)
-    db["schema_version"].update("usage", {"version": 99})
-    db.close()
+    with sqlite_utils.Database(path) as db:
+        db["schema_version"].update("usage", {"version": 99})
     log = UsageLog(path, clock=Clock(DAY1))
     log.record([E("message")], user=LAN)
     assert log.flush() is False
@@ -271,10 +264,9 @@ def test_locked_database_warns_once_and_writes_the_counts_later(tmp_path: Path, 
     log = UsageLog(path, clock=Clock(DAY1), busy_timeout=0.05)
     other = sqlite3.connect(path, isolation_level=None)
     other.execute("BEGIN EXCLUSIVE")
-    log.record([E("message")], user=LAN)
-    assert log.flush() is False
-    log.record([E("message")], user=MINH)
-    assert log.flush() is False
+    for user in (LAN, MINH):
+        log.record([E("message")], user=user)
+        assert log.flush() is False
     assert log.pending == 4
     other.execute("ROLLBACK")
     other.close()
@@ -327,9 +319,8 @@ def test_missing_folder_warns_once_and_counts_are_written_once_it_exists(tmp_pat
 def _read_only_scenario(folder: str) -> dict:
     """Runs as a user without root's power to ignore file permissions."""
     messages: list[str] = []
-    handler = logging.Handler()
+    handler = logging.Handler(logging.WARNING)
     handler.emit = lambda record: messages.append(record.getMessage())  # type: ignore[method-assign]
-    handler.setLevel(logging.WARNING)
     logging.getLogger("healthbot.usage").addHandler(handler)
     path = Path(folder) / "healthbot.db"
     UsageLog(path).close()

@@ -12,6 +12,12 @@ the Bot API reports them).  Telegram itself keeps a bare ``&`` (or an unknown na
 ``&nbsp;``) as literal text; the documentation says it must be escaped, and with ``strict=True``
 (the default) the parser enforces the documentation, so that unescaped user text is caught even
 when it only contains ``&``.  A bare ``>`` is accepted, as Telegram does.
+
+``format_text`` applies parse_mode (or the entities given), trims surrounding whitespace and
+checks the length after parsing, in Unicode code points as tdlib does (text 1-4096, caption
+0-1024).  ``check_markup`` checks inline keyboards: at most 100 buttons, non-blank button text,
+one action per button, callback_data of 1-64 bytes.  ``auto_entities`` marks bot commands,
+mentions and URLs in a user's text, as Telegram does for incoming messages.
 """
 
 from __future__ import annotations
@@ -306,12 +312,12 @@ def format_text(params: dict, key: str, limit: int, *, required: bool) -> tuple[
         raise BadRequest("unsupported parse_mode")
     else:
         text = raw
-        entities = params.get("entities" if key == "text" else "caption_entities") or []
+        entities = params.get("caption_entities" if key == "caption" else "entities") or []
         if not isinstance(entities, list) or not all(isinstance(e, dict) and {"type", "offset", "length"} <= e.keys() for e in entities):
             raise BadRequest("can't parse entities JSON object")
     text, entities = strip_text(text, entities)
     if required and not text:
         raise BadRequest("message text is empty")
     if len(text) > limit:
-        raise BadRequest("message is too long" if key == "text" else "message caption is too long")
+        raise BadRequest("message caption is too long" if key == "caption" else "message is too long")
     return text, entities

@@ -1,0 +1,239 @@
+"""The bot end to end: simulated users talking to the real `healthbot run` through the loopback Bot API.
+
+The fake server (tests/support/fake_telegram.py) runs in this process; a subclass stamps every reply
+the bot sends (``_bot_reply``) with ``time.perf_counter()`` in the server thread. Each simulated user
+is a thread: /start, then questions, one at a time (the next goes out once the previous one is fully
+answered), at most one message per ``interval`` seconds so that the bot's per-user flood gate (burst
+10, then 2 per second) is not what is measured.
+
+A message can be answered with several messages (greeting + country choice + menu, a long answer in
+parts). Before the load, calibration users send every distinct text once, quietly, and count its reply
+messages; under load a message is complete when that many replies have arrived. Latency is from just
+before the update is created to the first reply (and to the last part). A message with no reply
+within ``reply_timeout`` is lost; one with some but not all parts is incomplete.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections import defaultdict
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+from .search_bench import percentile
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+class Skip(Exception):
+    """The bot benchmark cannot run here; the message says why."""
+
+
+def _fake_class():
+    tests = str(REPO / "tests")
+    if tests not in sys.path:
+        sys.path.insert(0, tests)
+    try:
+        from support.fake_telegram import FakeTelegram
+    except Exception as exc:  # noqa: BLE001 - any import problem means: skip, saying why
+        raise Skip(f"the loopback Bot API server (tests/support/fake_telegram.py) cannot be imported: {exc!r}") from None
+    if not hasattr(FakeTelegram, "_bot_reply"):
+        raise Skip("tests/support/fake_telegram.py has no _bot_reply hook to time replies with")
+
+    class TimedTelegram(FakeTelegram):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            self.stamps: dict[int, list[float]] = defaultdict(list)
+            self._conds: dict[int, threading.Condition] = {}
+            self._conds_lock = threading.Lock()
+
+        def cond(self, chat_id: int) -> threading.Condition:
+            with self._conds_lock:
+                return self._conds.setdefault(chat_id, threading.Condition())
+
+        def _bot_reply(self, method, params, message):
+            out = super()._bot_reply(method, params, message)
+            chat_id = message["chat"]["id"]
+            cond = self.cond(chat_id)
+            with cond:
+                self.stamps[chat_id].append(time.perf_counter())
+                cond.notify_all()
+            return out
+
+        def count(self, chat_id: int) -> int:
+            with self.cond(chat_id):
+                return len(self.stamps[chat_id])
+
+        def wait_count(self, chat_id: int, n: int, timeout: float) -> bool:
+            cond = self.cond(chat_id)
+            with cond:
+                return cond.wait_for(lambda: len(self.stamps[chat_id]) >= n, timeout)
+
+        def wait_quiet(self, chat_id: int, quiet: float, timeout: float) -> int:
+            """Wait until no reply has come for `quiet` seconds; the number of replies then."""
+            deadline = time.perf_counter() + timeout
+            cond = self.cond(chat_id)
+            with cond:
+                while True:
+                    n = len(self.stamps[chat_id])
+                    cond.wait(min(quiet, max(0.0, deadline - time.perf_counter())))
+                    if len(self.stamps[chat_id]) == n or time.perf_counter() >= deadline:
+                        return len(self.stamps[chat_id])
+
+    return TimedTelegram
+
+
+def _command() -> list[str]:
+    exe = shutil.which("healthbot") or str(Path(sys.executable).with_name("healthbot"))
+    return [exe, "run"] if Path(exe).exists() else [sys.executable, "-m", "bot.cli", "run"]
+
+
+def _vm(pid: int, key: str) -> float | None:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith(key + ":"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        return None
+    return None
+
+
+def _start_bot(tg, workdir: Path, timeout: float) -> tuple[subprocess.Popen, float, Path]:
+    env = dict(os.environ)
+    env.update(TELEGRAM_BOT_TOKEN=tg.token, TELEGRAM_API_URL=tg.api_url, HEALTHBOT_DB=str(workdir / "bench.db"),
+               HEALTHBOT_CONTENT=str(REPO / "content"))
+    env.pop("HEALTHBOT_ADMINS", None)
+    log = workdir / "bot.log"
+    t0 = time.perf_counter()
+    with open(log, "wb") as out:
+        proc = subprocess.Popen(_command(), env=env, cwd=workdir, stdout=out, stderr=subprocess.STDOUT)
+    while time.perf_counter() - t0 < timeout:
+        if proc.poll() is not None:
+            tail = log.read_text(errors="replace").strip().splitlines()[-6:]
+            raise Skip(f"`healthbot run` exited with code {proc.returncode} at start-up: " + " | ".join(tail))
+        if tg.calls_to("getUpdates"):
+            return proc, time.perf_counter() - t0, log
+        time.sleep(0.05)
+    _stop(proc)
+    raise Skip(f"`healthbot run` did not poll for updates within {timeout:.0f} s")
+
+
+def _stop(proc: subprocess.Popen) -> int | None:
+    if proc.poll() is None:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(5)
+            return None
+    return proc.returncode
+
+
+def _calibrate(tg, texts: list[str], users: int, quiet: float) -> tuple[dict[str, int], list[str]]:
+    """Reply messages per distinct text (after a /start), sent by quiet users one text at a time."""
+    distinct = list(dict.fromkeys(texts))
+    chunks = [distinct[i::users] for i in range(users)]
+    counts: dict[str, int] = {}
+    silent: list[str] = []
+
+    def one(k: int) -> None:
+        user = tg.user(900_000 + k, f"Calib{k}", language_code="vi")
+        for text in ["/start", *chunks[k]]:
+            before = tg.count(user.id)
+            tg.send_text(user, text)
+            if not tg.wait_count(user.id, before + 1, 15):
+                silent.append(text)
+                continue
+            counts[text] = tg.wait_quiet(user.id, quiet, 15) - before
+            time.sleep(0.5)  # stay well under the flood gate
+
+    with ThreadPoolExecutor(users) as pool:
+        list(pool.map(one, range(len(chunks))))
+    return counts, silent
+
+
+def run_bot(texts: list[str], *, messages: int = 2000, users: int = 50, interval: float = 0.6, reply_timeout: float = 30.0,
+            start_timeout: float = 30.0, seed: int = 6, log=print) -> dict:
+    """Figures for the bot under load; raises Skip when the bot cannot be started here."""
+    Timed = _fake_class()
+    per_user = max(1, messages // users)
+    rng = random.Random(seed)
+    with tempfile.TemporaryDirectory(prefix="healthbot-bench-bot-") as tmp, Timed() as tg:
+        proc, ready_s, logfile = _start_bot(tg, Path(tmp), start_timeout)
+        try:
+            counts, silent = _calibrate(tg, texts, users=min(10, users), quiet=0.4)
+            pool = [t for t in dict.fromkeys(texts) if t in counts]
+            if "/start" not in counts or not pool:
+                raise Skip(f"the bot did not answer during calibration ({len(silent)} texts without a reply)")
+            log(f"  bot ready in {ready_s:.2f} s; calibrated {len(counts)} texts ({len(silent)} without reply)")
+            plans = [["/start", *(rng.choice(pool) for _ in range(per_user - 1))] for _ in range(users)]
+            result = _load(tg, plans, counts, interval, reply_timeout)
+            time.sleep(1.0)  # late or duplicate replies
+            received = sum(tg.count(1_000_000 + u) for u in range(users))
+            result["received_minus_expected"] = received - result["reply_messages"]  # > 0: extra replies
+        finally:
+            hwm, rss = _vm(proc.pid, "VmHWM"), _vm(proc.pid, "VmRSS")
+            code = _stop(proc)
+        errors = [e for e in tg.errors if e.method != "getUpdates"]
+    result.update(
+        ready_s=round(ready_s, 3), calibrated_texts=len(counts), calibration_silent=len(silent), silent_examples=silent[:5],
+        peak_rss_mb=round(hwm, 1) if hwm else None, rss_end_mb=round(rss, 1) if rss else None, exit_code=code,
+        api_errors=len(errors), api_error_examples=[f"{e.method} {e.status} {e.description[:80]}" for e in errors[:5]],
+        interval_s=interval, users=users,
+    )
+    return result
+
+
+def _load(tg, plans: list[list[str]], counts: dict[str, int], interval: float, reply_timeout: float) -> dict:
+    first: list[float] = []
+    full: list[float] = []
+    lost: list[str] = []
+    incomplete: list[str] = []
+    lock = threading.Lock()
+    t_start = time.perf_counter()
+
+    def user_run(k: int) -> None:
+        user = tg.user(1_000_000 + k, f"User{k}", language_code="vi")  # as the calibration users
+        jitter = random.Random(k)
+        time.sleep(jitter.uniform(0, interval))
+        for text in plans[k]:
+            due = time.perf_counter() + interval * jitter.uniform(1.0, 1.5)
+            before = tg.count(user.id)
+            t0 = time.perf_counter()
+            tg.send_text(user, text)
+            want = before + counts[text]
+            done = tg.wait_count(user.id, want, reply_timeout)
+            stamps = tg.stamps[user.id]
+            with lock:
+                if len(stamps) > before:
+                    first.append(stamps[before] - t0)
+                if done:
+                    full.append(stamps[want - 1] - t0)
+                elif len(stamps) > before:
+                    incomplete.append(text)
+                else:
+                    lost.append(text)
+            time.sleep(max(0.0, due - time.perf_counter()))
+
+    with ThreadPoolExecutor(len(plans)) as pool:
+        list(pool.map(user_run, range(len(plans))))
+    t_last = max((s[-1] for u in range(len(plans)) if (s := tg.stamps.get(1_000_000 + u))), default=time.perf_counter())
+    wall = max(t_last - t_start, 1e-9)
+    sent = sum(len(p) for p in plans)
+    reply_messages = sum(counts[t] for p in plans for t in p)
+    return {
+        "messages": sent, "answered": len(first), "lost": len(lost), "incomplete": len(incomplete), "lost_examples": lost[:5],
+        "reply_messages": reply_messages, "wall_s": round(wall, 2),
+        "messages_per_s": round(len(full) / wall, 1), "replies_per_s": round(sum(len(tg.stamps.get(1_000_000 + u, [])) for u in range(len(plans))) / wall, 1),
+        "p50_ms": round(percentile(first, 50) * 1000, 1), "p99_ms": round(percentile(first, 99) * 1000, 1),
+        "p50_full_ms": round(percentile(full, 50) * 1000, 1), "p99_full_ms": round(percentile(full, 99) * 1000, 1),
+    }

@@ -1,0 +1,168 @@
+"""`healthbot search` (the --jsonl contract over standard input) and `healthbot eval`."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+CONTRACT_KEYS = {"query", "lang", "country", "answered", "urgent", "results"}
+RESULT_KEYS = {"id", "score", "title"}
+
+REAL = [
+    "dau bung qua", "e bị sốt ko đỡ", "emergency number japan", "bhyt bên hàn đóng bao nhiêu", "tỷ giá yên hôm nay",
+    "gia hạn visa", "xin chào", "asdfgh", "toi muon tu tu", "bạn tôi bất tỉnh", "sick leave rights", "bv o dau",
+    "お腹が痛い", "배가 아파요", "119", "khoẻ không", "How do I see a doctor", "ngộ độc thực phẩm",
+]
+ODD = ["", "   ", "\t", "😀", "🤒🤒🤒 sốt", "x" * 5000, "đau bụng " * 800, "<b>bold</b> & stuff", '"quoted" \\ back']
+
+
+def _lines(n: int = 1000) -> list[str]:
+    pool = REAL + ODD
+    return [pool[(i * 7) % len(pool)] if i % 5 else f"{REAL[i % len(REAL)]} {i}" for i in range(n)]
+
+
+def run_cli(repo_root: Path, content_dir: Path, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess:
+    env = {**os.environ, "HEALTHBOT_CONTENT": str(content_dir), "PYTHONIOENCODING": "utf-8"}
+    return subprocess.run([sys.executable, "-m", "bot.cli", *args], cwd=repo_root, input=stdin, capture_output=True,
+                          text=True, encoding="utf-8", env=env, timeout=120)
+
+
+@pytest.fixture(scope="module")
+def jsonl_run(repo_root, content_dir):
+    lines = _lines()
+    done = run_cli(repo_root, content_dir, "search", "--jsonl", "--limit", "3", stdin="\n".join(lines) + "\n")
+    return lines, done
+
+
+def test_jsonl_prints_one_object_per_input_line(jsonl_run):
+    lines, done = jsonl_run
+    assert len(lines) == 1000
+    assert done.returncode == 0, done.stderr[-2000:]
+    out = done.stdout.split("\n")
+    assert out[-1] == ""
+    assert len(out[:-1]) == 1000
+
+
+def test_jsonl_objects_come_in_input_order(jsonl_run):
+    lines, done = jsonl_run
+    queries = [json.loads(x)["query"] for x in done.stdout.splitlines()]
+    assert queries == lines
+
+
+def test_jsonl_objects_keep_the_contract_keys_and_types(jsonl_run):
+    _, done = jsonl_run
+    for raw in done.stdout.splitlines():
+        data = json.loads(raw)
+        assert set(data) == CONTRACT_KEYS, data
+        assert isinstance(data["query"], str)
+        assert data["lang"] in ("vi", "en")
+        assert data["country"] in (None, "jp", "kr")
+        assert isinstance(data["answered"], bool) and isinstance(data["urgent"], bool)
+        assert isinstance(data["results"], list) and len(data["results"]) <= 3
+        for item in data["results"]:
+            assert set(item) == RESULT_KEYS, item
+            assert isinstance(item["id"], str) and isinstance(item["title"], str) and item["title"]
+            assert isinstance(item["score"], (int, float)) and not isinstance(item["score"], bool)
+            assert 0.0 <= item["score"] <= 1.0
+        scores = [r["score"] for r in data["results"]]
+        assert scores == sorted(scores, reverse=True)
+        if data["answered"]:
+            assert data["results"], data
+
+
+def test_jsonl_empty_and_blank_lines_are_unanswered(jsonl_run):
+    _, done = jsonl_run
+    blank = [json.loads(x) for x in done.stdout.splitlines() if not json.loads(x)["query"].strip()]
+    assert blank
+    assert all(not d["answered"] and not d["urgent"] and d["results"] == [] for d in blank)
+
+
+def test_jsonl_same_query_gives_the_same_object(jsonl_run):
+    _, done = jsonl_run
+    seen: dict[str, str] = {}
+    for raw in done.stdout.splitlines():
+        query = json.loads(raw)["query"]
+        assert seen.setdefault(query, raw) == raw
+
+
+@pytest.fixture(scope="module")
+def plain_run(repo_root, content_dir):
+    """Default flags: --limit 5 and no user country."""
+    done = run_cli(repo_root, content_dir, "search", "--jsonl", stdin="bảo hiểm\nđau\nemergency number japan\ne bị sốt ko đỡ\n")
+    assert done.returncode == 0, done.stderr
+    return [json.loads(x) for x in done.stdout.splitlines()]
+
+
+def test_jsonl_results_follow_the_limit_default_of_5(plain_run):
+    assert len(plain_run) == 4
+    assert all(1 <= len(r["results"]) <= 5 for r in plain_run)
+    assert max(len(r["results"]) for r in plain_run) == 5
+
+
+def test_jsonl_country_is_the_one_named_in_the_query_not_the_users(repo_root, content_dir):
+    done = run_cli(repo_root, content_dir, "search", "--jsonl", "--country", "kr",
+                   stdin="dau bung qua\nemergency number japan\nbhyt bên hàn\n")
+    assert done.returncode == 0, done.stderr
+    assert [json.loads(x)["country"] for x in done.stdout.splitlines()] == [None, "jp", "kr"]
+
+
+def test_jsonl_titles_are_in_the_reply_language(plain_run, loaded):
+    entries = loaded.handbook.entries
+    en, vi = plain_run[2], plain_run[3]
+    assert en["lang"] == "en" and all(r["title"] == entries[r["id"]].title.en for r in en["results"])
+    assert vi["lang"] == "vi" and all(r["title"] == entries[r["id"]].title.vi for r in vi["results"])
+
+
+def test_search_with_a_query_prints_a_readable_ranking(repo_root, content_dir):
+    done = run_cli(repo_root, content_dir, "search", "e bị sốt ko đỡ")
+    assert done.returncode == 0, done.stderr
+    assert "e bị sốt ko đỡ" in done.stdout
+    assert "fever" in done.stdout
+    assert "{" not in done.stdout  # not JSON
+    assert "lang=vi" in done.stdout
+
+
+EVAL_FILE = """\
+- {q: "e bị sốt ko đỡ", expect: fever, style: teen}
+- {q: "emergency number japan", expect: emergency-numbers, style: en, safety: true}
+- {q: "bhyt bên hàn đóng bao nhiêu", expect: [health-insurance, eps-insurances], style: teen}
+- {q: "tỷ giá yên hôm nay", expect: null, style: oos}
+- {q: "asdfgh", expect: null, style: oos}
+"""
+
+
+def test_eval_prints_top1_top3_out_of_scope_and_safety(repo_root, content_dir, tmp_path):
+    path = tmp_path / "queries.yaml"
+    path.write_text(EVAL_FILE, encoding="utf-8")
+    done = run_cli(repo_root, content_dir, "eval", str(path))
+    assert done.returncode == 0, done.stderr
+    last = done.stdout.strip().splitlines()[-1]
+    for label in ("top-1 100.0%", "top-3 100.0%", "out-of-scope 100.0%", "safety 1/1"):
+        assert label in last, done.stdout
+    for style in ("teen", "en", "oos"):
+        assert any(x.startswith(style) for x in done.stdout.splitlines()), done.stdout
+
+
+def test_eval_json_gives_the_figures(repo_root, content_dir, tmp_path):
+    path = tmp_path / "queries.yaml"
+    path.write_text(EVAL_FILE, encoding="utf-8")
+    done = run_cli(repo_root, content_dir, "eval", str(path), "--json")
+    assert done.returncode == 0, done.stderr
+    figures = json.loads(done.stdout)
+    assert figures["queries"] == 5
+    assert figures["top1"] == figures["top3"] == figures["out_of_scope"] == 1.0
+    assert figures["safety"] == "1/1"
+    assert set(figures["styles"]) == {"teen", "en", "oos"}
+
+
+def test_eval_of_a_bad_file_is_a_clear_error(repo_root, content_dir, tmp_path):
+    path = tmp_path / "bad.yaml"
+    path.write_text("just: a mapping\n", encoding="utf-8")
+    done = run_cli(repo_root, content_dir, "eval", str(path))
+    assert done.returncode != 0
+    assert "Traceback" not in done.stderr and str(path) in done.stderr
