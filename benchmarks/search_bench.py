@@ -3,8 +3,8 @@
 - ours: ``SearchIndex.search(text, limit=5)`` (analysis, candidates, rerank, outcome);
 - bm25: ``bm25s.BM25`` over ``fold_text`` of each entry's questions + titles + keywords (one document
   per entry), the query folded the same way, whitespace tokens, ``retrieve(k=3)``;
-- rapidfuzz: ``process.extractOne(query, phrasings, scorer=fuzz.WRatio)`` over every question and
-  title (raw text, no processor), mapped back to its entry. Only this call is timed; its top-3 comes
+- rapidfuzz: ``process.extractOne(query, phrasings, scorer=fuzz.WRatio)`` over every question phrasing
+  (raw text, no processor), mapped back to its entry. Only this call is timed; its top-3 comes
   from an untimed ``process.extract`` (the best three distinct entries).
 
 Every method's latency includes its own query normalisation. Each query is timed once, after a short
@@ -80,7 +80,7 @@ class Fuzzy:
         self.choices: list[str] = []
         self.owner: list[str] = []
         for e in handbook.entries.values():
-            for text in (*e.questions.get("vi", ()), *e.questions.get("en", ()), e.title.vi, e.title.en):
+            for text in (*e.questions.get("vi", ()), *e.questions.get("en", ())):
                 self.choices.append(text)
                 self.owner.append(e.id)
 

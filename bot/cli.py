@@ -129,7 +129,7 @@ def cmd_health(args: argparse.Namespace) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="healthbot", description="Health Handbook for Vietnamese Overseas Workers: the bot and its tools.")
-    sub = parser.add_subparsers(dest="command", required=True)
+    sub = parser.add_subparsers(dest="command")
 
     p = sub.add_parser("chat", help="the conversation in the terminal (no token needed)")
     p.add_argument("--country", choices=["jp", "kr"], help="start with this country chosen")
@@ -177,6 +177,9 @@ def main(argv: list[str] | None = None) -> int:
     from bot.config import ConfigError
 
     args = build_parser().parse_args(argv)
+    if args.command is None:  # the main job: the Telegram bot with a token, else the terminal chat
+        command = "run" if os.environ.get("TELEGRAM_BOT_TOKEN") else "chat"
+        args = build_parser().parse_args([command])
     try:
         return args.func(args)
     except (ConfigError, library.ContentError) as exc:

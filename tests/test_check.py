@@ -200,7 +200,6 @@ def test_related_id_that_does_not_exist_is_an_error(bare_copy):
     assert any("no-such-entry" in p.message for p in result.errors), result.problems
 
 
-@pytest.mark.xfail(reason="loader reports a missing related id at the entry's first line, not at its `related:` line", strict=True)
 def test_related_id_that_does_not_exist_is_reported_at_the_related_line(bare_copy):
     text = replace_once(PLANTED, "    related: []", "    related: [no-such-entry]")
     result, path = _load_planted(bare_copy, text)
@@ -246,12 +245,27 @@ def test_markup_that_cannot_be_rendered_is_an_error_at_its_line(bare_copy, bad_l
     assert_problem(result, path, line_of(text, f"        {bad_line}"), *words)
 
 
-@pytest.mark.xfail(reason="markup problems in a one-line (flow) country part are reported one line below it", strict=True)
 def test_markup_error_in_a_one_line_country_part_is_at_that_line(bare_copy):
     old, new = '      jp: {vi: "Phần Nhật.", en: "Japan part."}', '      jp: {vi: "Phần <b>Nhật</b>.", en: "Japan part."}'
     text = replace_once(PLANTED, old, new)
     result, path = _load_planted(bare_copy, text)
     assert_problem(result, path, line_of(text, "      jp: {"), "html")
+
+
+@pytest.mark.xfail(reason="loader checks markup on the stripped text, so a block answer that starts with a blank line "
+                          "has its markup problems reported one line too early", strict=True)
+def test_markup_error_after_a_leading_blank_line_is_at_its_line(bare_copy):
+    text = replace_once(PLANTED, "        Câu trả lời thử.\n", "\n        Câu trả lời thử.\n        Uống <b>nhiều</b> nước.\n")
+    result, path = _load_planted(bare_copy, text)
+    assert_problem(result, path, line_of(text, "        Uống <b>"), "html")
+
+
+@pytest.mark.parametrize("body", ["", "# a new chapter, not written yet\n"], ids=["empty", "comment-only"])
+@pytest.mark.xfail(reason="loader._chapter_file returns None without a problem when the YAML is empty, "
+                          "so an empty chapter file passes `check` silently", strict=True)
+def test_empty_chapter_file_is_an_error(bare_copy, body):
+    result, path = _load_planted(bare_copy, body)
+    assert errors_in(result, path), [str(p) for p in result.problems]
 
 
 def test_impossible_date_is_an_error(bare_copy):

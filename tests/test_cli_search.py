@@ -18,12 +18,20 @@ REAL = [
     "gia hạn visa", "xin chào", "asdfgh", "toi muon tu tu", "bạn tôi bất tỉnh", "sick leave rights", "bv o dau",
     "お腹が痛い", "배가 아파요", "119", "khoẻ không", "How do I see a doctor", "ngộ độc thực phẩm",
 ]
-ODD = ["", "   ", "\t", "😀", "🤒🤒🤒 sốt", "x" * 5000, "đau bụng " * 800, "<b>bold</b> & stuff", '"quoted" \\ back']
+ODD = ["", "   ", "\t", "😀", "🤒🤒🤒 sốt", "x" * 5000, "đau bụng " * 800, "<b>bold</b> & stuff", '"quoted" \\ back',
+       "tab\tinside", "line\u2028separator", "ctrl\x1bchar", "bidi\u202eđau"]
 
 
 def _lines(n: int = 1000) -> list[str]:
     pool = REAL + ODD
     return [pool[(i * 7) % len(pool)] if i % 5 else f"{REAL[i % len(REAL)]} {i}" for i in range(n)]
+
+
+def rows(done: subprocess.CompletedProcess) -> list[str]:
+    """Output lines split on \\n only (JSON may hold U+2028, which str.splitlines would split on)."""
+    out = done.stdout.split("\n")
+    assert out[-1] == "", "output must end with a newline"
+    return out[:-1]
 
 
 def run_cli(repo_root: Path, content_dir: Path, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess:
@@ -43,20 +51,18 @@ def test_jsonl_prints_one_object_per_input_line(jsonl_run):
     lines, done = jsonl_run
     assert len(lines) == 1000
     assert done.returncode == 0, done.stderr[-2000:]
-    out = done.stdout.split("\n")
-    assert out[-1] == ""
-    assert len(out[:-1]) == 1000
+    assert len(rows(done)) == 1000
 
 
 def test_jsonl_objects_come_in_input_order(jsonl_run):
     lines, done = jsonl_run
-    queries = [json.loads(x)["query"] for x in done.stdout.splitlines()]
+    queries = [json.loads(x)["query"] for x in rows(done)]
     assert queries == lines
 
 
 def test_jsonl_objects_keep_the_contract_keys_and_types(jsonl_run):
     _, done = jsonl_run
-    for raw in done.stdout.splitlines():
+    for raw in rows(done):
         data = json.loads(raw)
         assert set(data) == CONTRACT_KEYS, data
         assert isinstance(data["query"], str)
@@ -77,7 +83,7 @@ def test_jsonl_objects_keep_the_contract_keys_and_types(jsonl_run):
 
 def test_jsonl_empty_and_blank_lines_are_unanswered(jsonl_run):
     _, done = jsonl_run
-    blank = [json.loads(x) for x in done.stdout.splitlines() if not json.loads(x)["query"].strip()]
+    blank = [json.loads(x) for x in rows(done) if not json.loads(x)["query"].strip()]
     assert blank
     assert all(not d["answered"] and not d["urgent"] and d["results"] == [] for d in blank)
 
@@ -85,7 +91,7 @@ def test_jsonl_empty_and_blank_lines_are_unanswered(jsonl_run):
 def test_jsonl_same_query_gives_the_same_object(jsonl_run):
     _, done = jsonl_run
     seen: dict[str, str] = {}
-    for raw in done.stdout.splitlines():
+    for raw in rows(done):
         query = json.loads(raw)["query"]
         assert seen.setdefault(query, raw) == raw
 
@@ -95,7 +101,7 @@ def plain_run(repo_root, content_dir):
     """Default flags: --limit 5 and no user country."""
     done = run_cli(repo_root, content_dir, "search", "--jsonl", stdin="bảo hiểm\nđau\nemergency number japan\ne bị sốt ko đỡ\n")
     assert done.returncode == 0, done.stderr
-    return [json.loads(x) for x in done.stdout.splitlines()]
+    return [json.loads(x) for x in rows(done)]
 
 
 def test_jsonl_results_follow_the_limit_default_of_5(plain_run):
@@ -108,7 +114,7 @@ def test_jsonl_country_is_the_one_named_in_the_query_not_the_users(repo_root, co
     done = run_cli(repo_root, content_dir, "search", "--jsonl", "--country", "kr",
                    stdin="dau bung qua\nemergency number japan\nbhyt bên hàn\n")
     assert done.returncode == 0, done.stderr
-    assert [json.loads(x)["country"] for x in done.stdout.splitlines()] == [None, "jp", "kr"]
+    assert [json.loads(x)["country"] for x in rows(done)] == [None, "jp", "kr"]
 
 
 def test_jsonl_titles_are_in_the_reply_language(plain_run, loaded):
@@ -116,6 +122,17 @@ def test_jsonl_titles_are_in_the_reply_language(plain_run, loaded):
     en, vi = plain_run[2], plain_run[3]
     assert en["lang"] == "en" and all(r["title"] == entries[r["id"]].title.en for r in en["results"])
     assert vi["lang"] == "vi" and all(r["title"] == entries[r["id"]].title.vi for r in vi["results"])
+
+
+@pytest.mark.parametrize("limit", ["0", "-1"])
+@pytest.mark.xfail(reason="cli.search accepts --limit 0/-1: 'answered' is true with no results (0) and results are "
+                          "sliced as hits[:-1] (-1) instead of the option being refused", strict=True)
+def test_jsonl_limit_below_one_is_refused_or_kept_consistent(repo_root, content_dir, limit):
+    done = run_cli(repo_root, content_dir, "search", "--jsonl", "--limit", limit, stdin="bảo hiểm y tế\n")
+    if done.returncode == 0:
+        data = json.loads(done.stdout)
+        assert len(data["results"]) <= max(int(limit), 0)
+        assert not data["answered"] or data["results"]
 
 
 def test_search_with_a_query_prints_a_readable_ranking(repo_root, content_dir):
@@ -145,7 +162,7 @@ def test_eval_prints_top1_top3_out_of_scope_and_safety(repo_root, content_dir, t
     for label in ("top-1 100.0%", "top-3 100.0%", "out-of-scope 100.0%", "safety 1/1"):
         assert label in last, done.stdout
     for style in ("teen", "en", "oos"):
-        assert any(x.startswith(style) for x in done.stdout.splitlines()), done.stdout
+        assert any(x.startswith(style) for x in rows(done)), done.stdout
 
 
 def test_eval_json_gives_the_figures(repo_root, content_dir, tmp_path):

@@ -10,12 +10,6 @@ import pytest
 
 from handbook.language import _langdetect_en_probability, detect_language
 
-LANGDETECT_BROKEN = (
-    "language._langdetect_en_probability passes parsed dicts to DetectorFactory.load_json_profile, which wants "
-    "JSON strings; the LangDetectException is swallowed, so langdetect is never consulted and short English "
-    "falls back to 'vi'"
-)
-
 VI_DIACRITICS = ["tôi bị đau bụng", "sốt cao quá", "bảo hiểm y tế bên hàn", "Đi khám ở đâu", "cảm ơn"]
 VI_BARE = ["toi bi dau bung", "xin loi", "gia han visa can giay to gi", "cam on ban", "ad oi e hoi chut", "dau bung qua"]
 VI_TEEN = ["e bi j z", "ko dc k", "bhyt bn tien", "dau bung wa", "cho e hoi bv o dau", "mk bi sot r"]
@@ -24,13 +18,6 @@ ODD = ["", " ", "😀", "😷🤒🙏", "12345", "119", "0120-279-338", "...", "
        "www.google.com", "\u200b", "\x00", "a", "ok", "\ud800", "x" * 5000]
 
 ENGLISH = ["hello", "How do I see a doctor", "emergency number japan", "sick leave rights", "I have a fever"]
-# which of ENGLISH each guesser gets wrong today, all for the langdetect bug (see xfail reasons)
-AWARE_WRONG = {"hello": LANGDETECT_BROKEN}
-PLAIN_WRONG = {"hello": LANGDETECT_BROKEN, "How do I see a doctor": LANGDETECT_BROKEN, "I have a fever": LANGDETECT_BROKEN}
-
-
-def _params(texts: list[str], wrong: dict[str, str]) -> list:
-    return [pytest.param(t, marks=pytest.mark.xfail(reason=wrong[t], strict=True)) if t in wrong else t for t in texts]
 
 
 @pytest.fixture(params=["handbook-aware", "plain"])
@@ -49,8 +36,9 @@ def test_vietnamese_without_diacritics_is_vi(detect, text):
 
 
 @pytest.mark.parametrize("text", VI_TEEN)
-def test_vietnamese_teen_code_is_vi(detect, text):
-    assert detect(text) == "vi"
+def test_vietnamese_teen_code_is_vi_with_the_handbook_aware_guesser(loaded, text):
+    # the plain guesser knows no abbreviations (bhyt, bn): it is only held to vi-or-en, deterministic
+    assert loaded.index.language.detect(text) == "vi"
 
 
 @pytest.mark.parametrize("text", CJK)
@@ -58,12 +46,12 @@ def test_japanese_and_korean_script_is_answered_in_vi(detect, text):
     assert detect(text) == "vi"
 
 
-@pytest.mark.parametrize("text", _params(ENGLISH, AWARE_WRONG))
+@pytest.mark.parametrize("text", ENGLISH)
 def test_short_english_is_en_with_the_handbook_aware_guesser(loaded, text):
     assert loaded.index.language.detect(text) == "en"
 
 
-@pytest.mark.parametrize("text", _params(ENGLISH, PLAIN_WRONG))
+@pytest.mark.parametrize("text", ENGLISH)
 def test_short_english_is_en_with_the_plain_guesser(text):
     assert detect_language(text) == "en"
 
@@ -86,7 +74,6 @@ def test_a_long_mixed_message_is_deterministic(detect):
     assert len({detect(text) for _ in range(5)}) == 1
 
 
-@pytest.mark.xfail(reason=LANGDETECT_BROKEN, strict=True)
 def test_langdetect_is_really_consulted_for_plain_english():
     assert _langdetect_en_probability("How do I see a doctor about my cough") > 0.9
 

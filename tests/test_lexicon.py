@@ -114,18 +114,7 @@ def test_danger_sign_sets_urgent(loaded, text):
     assert loaded.index.search(text).urgent
 
 
-@pytest.mark.parametrize(
-    "text",
-    [
-        pytest.param("I can't breathe", marks=pytest.mark.xfail(
-            reason="search.analyse expands the abbreviation t->tôi before danger signs are matched, so "
-                   "lexicon phrase \"can't breathe\" never matches a query", strict=True)),
-        pytest.param("severe allergic reaction", marks=pytest.mark.xfail(
-            reason="lexicon danger_signs has no English 'allergic reaction' phrasing (issue 2 names it)", strict=True)),
-        pytest.param("my friend is having seizures", marks=pytest.mark.xfail(
-            reason="danger signs match exact words: plural 'seizures' is not urgent", strict=True)),
-    ],
-)
+@pytest.mark.parametrize("text", ["I can't breathe", "severe allergic reaction", "my friend is having seizures", "he passed out"])
 def test_common_english_danger_phrasings_set_urgent(loaded, text):
     assert loaded.index.search(text).urgent
 

@@ -31,15 +31,7 @@ def test_clear_question_ranks_the_right_entry_first(loaded, query, expected):
     assert result.best is not None and result.best.id == expected, result.hits
 
 
-@pytest.mark.parametrize(
-    ("query", "expected"),
-    [
-        pytest.param(*CLEAR[0], marks=pytest.mark.xfail(
-            reason="'dau bung qua' (issue 2's first example) gets choices: stomach-pain leads menstrual-health "
-                   "by less than the margin", strict=True)),
-        *CLEAR[1:],
-    ],
-)
+@pytest.mark.parametrize(("query", "expected"), CLEAR)
 def test_clear_question_is_answered_directly(loaded, query, expected):
     result = loaded.index.search(query)
     assert result.answered and result.outcome == ANSWER, (result.outcome, result.hits)

@@ -1,0 +1,51 @@
+"""The benchmark runs on a tiny input and prints its tables (no timing is asserted)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+@pytest.mark.timeout(300)
+def test_quick_benchmark_runs_and_prints_the_tables(tmp_path):
+    out = tmp_path / "results.json"
+    proc = subprocess.run(
+        [sys.executable, "-m", "benchmarks.run", "--quick", "--parts", "search,startup", "--output", str(out)],
+        cwd=REPO, capture_output=True, text=True, timeout=280,
+    )
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    text = proc.stdout
+    for heading in ("SEARCH", "OURS AGAINST THE BASELINES", "LATENCY GROWTH", "START-UP", "TARGETS"):
+        assert heading in text, f"{heading} missing from:\n{text}"
+    for method in ("ours", "bm25", "rapidfuzz"):
+        assert f" {method} " in text
+    assert "BOT END TO END" not in text  # not asked for
+
+    figures = json.loads(out.read_text(encoding="utf-8"))
+    rows = figures["search"]
+    assert {(r["size_label"], r["method"]) for r in rows} == {(s, m) for s in ("real", "200") for m in ("ours", "bm25", "rapidfuzz")}
+    for r in rows:
+        assert r["queries"] > 0 and r["dev_n"] > 0 and r["gen_n"] > 0
+        assert 0 <= r["dev_top1"] <= r["dev_top3"] <= 1
+        assert r["p50_ms"] <= r["p99_ms"]
+    assert [r["entries"] for r in figures["startup"]["rows"]] == [60, 200]
+    assert {t["verdict"].split(":")[0].split(" by")[0] for t in figures["targets"]} <= {"met", "missed", "not measured"}
+
+
+def test_synthetic_handbook_keeps_the_real_entries_and_loads(tmp_path):
+    from benchmarks.synthetic import generated_queries, synthetic_handbook, write_content
+    from handbook import library
+
+    real = library.load(REPO / "content")
+    big = synthetic_handbook(real.handbook, 150)
+    assert len(big.entries) == 150 and set(real.handbook.entries) <= set(big.entries)
+    loaded = library.load(write_content(big, REPO / "content", tmp_path))
+    assert set(loaded.handbook.entries) == set(big.entries)
+    queries = generated_queries(real.handbook, per_entry=2)
+    assert queries and all(q.expect[0] in real.handbook.entries for q in queries)

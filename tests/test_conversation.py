@@ -1,0 +1,124 @@
+"""The pure conversation core: conversations as data, each outcome of issue 4."""
+
+from __future__ import annotations
+
+from handbook import buttons
+from handbook.conversation import Incoming, Settings, handle, inline_results
+
+JP = Settings(country="jp")
+
+
+def names(reply) -> list[str]:
+    return [e.name for e in reply.events]
+
+
+def datas(message) -> list[str]:
+    return [b.data for row in message.keyboard for b in row]
+
+
+def test_start_greets_in_vietnamese_with_reminder_privacy_and_country_choice(loaded):
+    reply = handle(loaded, Settings(), Incoming("command", command="start", client_lang="vi"))
+    greeting, choose = reply.messages
+    assert "Xin chào" in greeting.html and "119" in greeting.html and "🔒" in greeting.html
+    assert datas(choose) == ["c:jp", "c:kr"]
+    assert names(reply) == ["message", "start"]
+
+
+def test_start_greets_in_english_for_an_english_client(loaded):
+    reply = handle(loaded, Settings(), Incoming("command", command="start", client_lang="en-GB"))
+    assert "Hello" in reply.messages[0].html
+
+
+def test_start_with_an_entry_id_opens_it_and_counts_the_deep_link(loaded):
+    reply = handle(loaded, JP, Incoming("command", "emergency-numbers", command="start"))
+    assert "119" in reply.messages[0].html
+    assert [(e.name, e.value, e.via) for e in reply.events[1:]] == [("start", "emergency-numbers", None), ("entry_shown", None, "deeplink")]
+
+
+def test_choosing_a_country_saves_it_and_shows_the_menu(loaded):
+    reply = handle(loaded, Settings(), Incoming("button", data="c:kr"))
+    assert reply.settings == Settings(None, "kr")
+    saved, menu = reply.messages
+    assert saved.edit and "Hàn Quốc" in saved.html
+    assert buttons.EMERGENCY in datas(menu) and "m:emergency" in datas(menu)
+
+
+def test_chapter_menu_edits_in_place_with_a_way_back(loaded):
+    reply = handle(loaded, JP, Incoming("button", data="m:symptoms"))
+    [view] = reply.messages
+    assert view.edit and "m" in datas(view) and "e:m:fever" in datas(view)
+    assert [(e.name, e.chapter) for e in reply.events[1:]] == [("menu_open", "symptoms")]
+
+
+def test_a_clear_question_gets_the_entry_with_its_country_part_source_and_buttons(loaded):
+    reply = handle(loaded, Settings(country="kr"), Incoming("text", "bhyt đóng bao nhiêu"))
+    [message] = reply.messages
+    assert "🇰🇷" in message.html and "🇯🇵" not in message.html and "Nguồn" in message.html
+    assert "fb:+:health-insurance" in datas(message) and "m" in datas(message)
+    assert names(reply) == ["message", "question", "answered", "entry_shown"]
+
+
+def test_a_country_named_in_the_question_wins_for_that_answer(loaded):
+    reply = handle(loaded, JP, Incoming("text", "bảo hiểm y tế ở hàn quốc"))
+    assert "🇰🇷" in reply.messages[0].html and reply.settings is None
+
+
+def test_close_scores_offer_three_choices_and_none_of_these(loaded):
+    reply = handle(loaded, JP, Incoming("text", "thuốc"))
+    [message] = reply.messages
+    assert len(datas(message)) == 4 and datas(message)[-1] == buttons.NONE_OF_THESE
+    none = handle(loaded, JP, Incoming("button", data=buttons.NONE_OF_THESE))
+    assert "03-5285-8088" in none.messages[0].html
+
+
+def test_no_answer_echoes_the_question_escaped_with_menu_and_support(loaded):
+    reply = handle(loaded, JP, Incoming("text", "giá vàng <b>hôm nay</b> & mai"))
+    [message] = reply.messages
+    assert "&lt;b&gt;hôm nay&lt;/b&gt; &amp; mai" in message.html and "<b>hôm nay" not in message.html
+    assert "m" in datas(message)
+    miss = [e for e in reply.events if e.name == "no_answer"][0]
+    assert miss.text == "giá vàng <b>hôm nay</b> & mai"
+
+
+def test_danger_signs_put_the_emergency_block_first(loaded):
+    reply = handle(loaded, Settings(country="kr"), Incoming("text", "bạn tôi bất tỉnh không thở"))
+    html = reply.messages[0].html
+    assert html.index("119") < html.index("112") < html.index("\n\n") and "urgent" in names(reply)
+
+
+def test_the_reply_language_follows_the_message_unless_chosen(loaded):
+    assert handle(loaded, JP, Incoming("text", "high fever what to do")).lang == "en"
+    assert handle(loaded, Settings("vi", "jp"), Incoming("text", "high fever what to do")).lang == "vi"
+
+
+def test_feedback_thanks_removes_the_buttons_and_counts(loaded):
+    reply = handle(loaded, JP, Incoming("button", data="fb:-:fever"))
+    assert reply.toast and reply.messages[0].markup_only
+    assert not any(d.startswith("fb:") for d in datas(reply.messages[0]))
+    assert [(e.name, e.entry) for e in reply.events[1:]] == [("not_helpful", "fever")]
+
+
+def test_forged_stale_or_oversized_button_data_gets_the_expired_menu(loaded):
+    for data in ("e:s:gone-entry", "hello", "", None, "fb:+:" + "x" * 100, "m:../../etc", "c:cn"):
+        reply = handle(loaded, JP, Incoming("button", data=data))
+        assert "cũ" in reply.messages[0].html and len(reply.messages) == 2
+
+
+def test_media_unknown_commands_and_staff_commands_for_non_admins(loaded):
+    assert "chữ" in handle(loaded, JP, Incoming("media")).messages[0].html
+    unknown = handle(loaded, JP, Incoming("command", command="frobnicate")).messages[0].html
+    for name in ("stats", "reload"):
+        reply = handle(loaded, JP, Incoming("command", command=name))
+        assert reply.action is None and reply.messages[0].html == unknown
+        assert handle(loaded, JP, Incoming("command", command=name, is_admin=True)).action == name
+
+
+def test_language_and_country_commands_offer_choices_and_save(loaded):
+    assert datas(handle(loaded, JP, Incoming("command", command="lang")).messages[0]) == ["l:vi", "l:en", "l:auto"]
+    assert handle(loaded, JP, Incoming("button", data="l:en")).settings == Settings("en", "jp")
+    assert handle(loaded, Settings("en", "jp"), Incoming("button", data="l:auto")).settings == Settings(None, "jp")
+
+
+def test_inline_results_carry_the_entry_text(loaded):
+    lang, results = inline_results(loaded, JP, "sốt cao")
+    assert lang == "vi" and results and results[0][0] == "fever" and "<b>" in results[0][2]
