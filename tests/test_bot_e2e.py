@@ -7,7 +7,6 @@ import sqlite3
 from pathlib import Path
 
 import pytest
-
 from bot_process import REPO, TOKEN, BotProcess, free_port
 from support.fake_telegram import FakeTelegram
 
