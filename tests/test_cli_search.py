@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import subprocess
@@ -9,6 +10,8 @@ import sys
 from pathlib import Path
 
 import pytest
+
+from bot import cli
 
 CONTRACT_KEYS = {"query", "lang", "country", "answered", "urgent", "results"}
 RESULT_KEYS = {"id", "score", "title"}
@@ -18,16 +21,21 @@ REAL = [
     "gia hạn visa", "xin chào", "asdfgh", "toi muon tu tu", "bạn tôi bất tỉnh", "sick leave rights", "bv o dau",
     "お腹が痛い", "배가 아파요", "119", "khoẻ không", "How do I see a doctor", "ngộ độc thực phẩm",
 ]
-ODD = ["", "   ", "\t", "😀", "🤒🤒🤒 sốt", "x" * 5000, "đau bụng " * 800, "<b>bold</b> & stuff", '"quoted" \\ back',
+ODD = ["", "   ", "\t", "😀", "🤒🤒🤒 sốt", "<b>bold</b> & stuff", '"quoted" \\ back',
        "tab\tinside", "line\u2028separator", "ctrl\x1bchar", "bidi\u202eđau"]
 
 
+LONG = ["x" * 5000, "đau bụng " * 800, "bhyt " * 1500]
+
+
 def _lines(n: int = 1000) -> list[str]:
+    """Real queries, blank lines, emoji and odd characters; a very long line every 100 lines."""
     pool = REAL + ODD
-    return [pool[(i * 7) % len(pool)] if i % 5 else f"{REAL[i % len(REAL)]} {i}" for i in range(n)]
+    return [LONG[i // 100 % len(LONG)] if i % 100 == 50 else pool[(i * 7) % len(pool)] if i % 5 else f"{REAL[i % len(REAL)]} {i}"
+            for i in range(n)]
 
 
-def rows(done: subprocess.CompletedProcess) -> list[str]:
+def rows(done) -> list[str]:
     """Output lines split on \\n only (JSON may hold U+2028, which str.splitlines would split on)."""
     out = done.stdout.split("\n")
     assert out[-1] == "", "output must end with a newline"
@@ -38,6 +46,24 @@ def run_cli(repo_root: Path, content_dir: Path, *args: str, stdin: str | None = 
     env = {**os.environ, "HEALTHBOT_CONTENT": str(content_dir), "PYTHONIOENCODING": "utf-8"}
     return subprocess.run([sys.executable, "-m", "bot.cli", *args], cwd=repo_root, input=stdin, capture_output=True,
                           text=True, encoding="utf-8", env=env, timeout=120)
+
+
+@pytest.fixture
+def call_cli(monkeypatch, capsys, content_dir):
+    """Run `healthbot ARGS` in this process (faster than a subprocess) with STDIN; returns code and output."""
+
+    def call(*args: str, stdin: str = "") -> subprocess.CompletedProcess:
+        monkeypatch.setenv("HEALTHBOT_CONTENT", str(content_dir))
+        monkeypatch.setattr(sys, "stdin", io.StringIO(stdin))
+        capsys.readouterr()
+        try:
+            code = cli.main(list(args))
+        except SystemExit as exc:
+            code = exc.code if isinstance(exc.code, int) else 1
+        out, err = capsys.readouterr()
+        return subprocess.CompletedProcess(args, code, out, err)
+
+    return call
 
 
 @pytest.fixture(scope="module")
@@ -96,10 +122,10 @@ def test_jsonl_same_query_gives_the_same_object(jsonl_run):
         assert seen.setdefault(query, raw) == raw
 
 
-@pytest.fixture(scope="module")
-def plain_run(repo_root, content_dir):
+@pytest.fixture
+def plain_run(call_cli):
     """Default flags: --limit 5 and no user country."""
-    done = run_cli(repo_root, content_dir, "search", "--jsonl", stdin="bảo hiểm\nđau\nemergency number japan\ne bị sốt ko đỡ\n")
+    done = call_cli("search", "--jsonl", stdin="bảo hiểm\nđau\nemergency number japan\ne bị sốt ko đỡ\n")
     assert done.returncode == 0, done.stderr
     return [json.loads(x) for x in rows(done)]
 
@@ -110,8 +136,8 @@ def test_jsonl_results_follow_the_limit_default_of_5(plain_run):
     assert max(len(r["results"]) for r in plain_run) == 5
 
 
-def test_jsonl_country_is_the_one_named_in_the_query_not_the_users(repo_root, content_dir):
-    done = run_cli(repo_root, content_dir, "search", "--jsonl", "--country", "kr",
+def test_jsonl_country_is_the_one_named_in_the_query_not_the_users(call_cli):
+    done = call_cli("search", "--jsonl", "--country", "kr",
                    stdin="dau bung qua\nemergency number japan\nbhyt bên hàn\n")
     assert done.returncode == 0, done.stderr
     assert [json.loads(x)["country"] for x in rows(done)] == [None, "jp", "kr"]
@@ -127,8 +153,8 @@ def test_jsonl_titles_are_in_the_reply_language(plain_run, loaded):
 @pytest.mark.parametrize("limit", ["0", "-1"])
 @pytest.mark.xfail(reason="cli.search accepts --limit 0/-1: 'answered' is true with no results (0) and results are "
                           "sliced as hits[:-1] (-1) instead of the option being refused", strict=True)
-def test_jsonl_limit_below_one_is_refused_or_kept_consistent(repo_root, content_dir, limit):
-    done = run_cli(repo_root, content_dir, "search", "--jsonl", "--limit", limit, stdin="bảo hiểm y tế\n")
+def test_jsonl_limit_below_one_is_refused_or_kept_consistent(call_cli, limit):
+    done = call_cli("search", "--jsonl", "--limit", limit, stdin="bảo hiểm y tế\n")
     if done.returncode == 0:
         data = json.loads(done.stdout)
         assert len(data["results"]) <= max(int(limit), 0)
@@ -153,10 +179,10 @@ EVAL_FILE = """\
 """
 
 
-def test_eval_prints_top1_top3_out_of_scope_and_safety(repo_root, content_dir, tmp_path):
+def test_eval_prints_top1_top3_out_of_scope_and_safety(call_cli, tmp_path):
     path = tmp_path / "queries.yaml"
     path.write_text(EVAL_FILE, encoding="utf-8")
-    done = run_cli(repo_root, content_dir, "eval", str(path))
+    done = call_cli("eval", str(path))
     assert done.returncode == 0, done.stderr
     last = done.stdout.strip().splitlines()[-1]
     for label in ("top-1 100.0%", "top-3 100.0%", "out-of-scope 100.0%", "safety 1/1"):
@@ -165,10 +191,10 @@ def test_eval_prints_top1_top3_out_of_scope_and_safety(repo_root, content_dir, t
         assert any(x.startswith(style) for x in rows(done)), done.stdout
 
 
-def test_eval_json_gives_the_figures(repo_root, content_dir, tmp_path):
+def test_eval_json_gives_the_figures(call_cli, tmp_path):
     path = tmp_path / "queries.yaml"
     path.write_text(EVAL_FILE, encoding="utf-8")
-    done = run_cli(repo_root, content_dir, "eval", str(path), "--json")
+    done = call_cli("eval", str(path), "--json")
     assert done.returncode == 0, done.stderr
     figures = json.loads(done.stdout)
     assert figures["queries"] == 5
@@ -177,9 +203,9 @@ def test_eval_json_gives_the_figures(repo_root, content_dir, tmp_path):
     assert set(figures["styles"]) == {"teen", "en", "oos"}
 
 
-def test_eval_of_a_bad_file_is_a_clear_error(repo_root, content_dir, tmp_path):
+def test_eval_of_a_bad_file_is_a_clear_error(call_cli, tmp_path):
     path = tmp_path / "bad.yaml"
     path.write_text("just: a mapping\n", encoding="utf-8")
-    done = run_cli(repo_root, content_dir, "eval", str(path))
+    done = call_cli("eval", str(path))
     assert done.returncode != 0
     assert "Traceback" not in done.stderr and str(path) in done.stderr
