@@ -77,7 +77,7 @@ class Query:
     tokens: list[Token]
     terms: list[str]  # folded, after abbreviations, repair and synonyms; country words left out
     toned: list[str]  # the same terms in toned form
-    exact: bool  # typed with diacritics
+    exact: list[bool]  # per term: typed with diacritics, so only the toned form matches fully
     country: str | None
     danger: list[str]  # entry ids named by danger signs ("" for a sign with no entry)
 
@@ -166,8 +166,8 @@ class SearchIndex:
             if i not in in_country:
                 kept.append(toks[i])
             i += 1
-        exact = any(t.exact for t in toks)
-        return Query(toks, [t.folded for t in kept], [t.toned for t in kept], exact, lex.country_of(toks), lex.danger_signs(toks))
+        return Query(toks, [t.folded for t in kept], [t.toned for t in kept], [t.exact and t.marked for t in kept],
+                     lex.country_of(toks), lex.danger_signs(toks))
 
     def _repair(self, tok: Token) -> Token:
         """Telex typed with the input method off, an English inflection, or a typo of a handbook word."""
@@ -190,7 +190,7 @@ class SearchIndex:
 
     # --- scoring --------------------------------------------------------------------------------
     def _weight(self, term: str) -> float:
-        w = self.idf.get(term) or self.body_idf.get(term) or self.unknown_idf
+        w = self.idf.get(term) or self.body_idf.get(term) or (0.5 if term.isdigit() else self.unknown_idf)
         return w * 0.25 if term in self.lexicon.stopwords else w
 
     def _candidates(self, terms: list[str], k: int) -> list[tuple[int, float]]:
@@ -216,7 +216,7 @@ class SearchIndex:
         total = sum(self._weight(t) for t in q.terms if not content_only or t not in self.lexicon.stopwords) or 1.0
         covered = 0.0
         last = len(q.terms) - 1
-        for i, (term, tone) in enumerate(zip(q.terms, q.toned)):
+        for i, (term, tone, exact) in enumerate(zip(q.terms, q.toned, q.exact)):
             if content_only and term in self.lexicon.stopwords:
                 continue
             credit = 1.0 if term in doc.unigrams else BODY_CREDIT if term in doc.body else 0.0
@@ -226,7 +226,7 @@ class SearchIndex:
             pairs = ([f"{q.terms[i - 1]}_{term}"] if i > 0 else []) + ([f"{term}_{q.terms[i + 1]}"] if i < last else [])
             if pairs and term not in self.lexicon.stopwords and not any(p in doc.terms for p in pairs):
                 credit *= COMPOUND_CREDIT
-            covered += self._weight(term) * credit * (1.0 if not q.exact or tone in doc.toned else 0.4)
+            covered += self._weight(term) * credit * (1.0 if not exact or tone in doc.toned else 0.4)
         coverage = covered / total
         if bigrams:
             bw = sum(self.idf.get(b, self.unknown_idf) for b in bigrams)
