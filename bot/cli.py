@@ -13,6 +13,13 @@ from handbook.evaluate import evaluate, format_report, read_cases
 from handbook.loader import load_content
 
 
+def _positive(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"--limit must be 1 or more, not {value}")
+    return value
+
+
 def _content_dir(arg: str | None = None) -> Path:
     return Path(arg or os.environ.get("HEALTHBOT_CONTENT") or library.DEFAULT_CONTENT)
 
@@ -145,7 +152,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("search", help="rank handbook entries for a query (or one query per line of stdin)")
     p.add_argument("query", nargs="?")
     p.add_argument("--country", choices=["jp", "kr"], help="the user's country (a country named in the query wins)")
-    p.add_argument("--limit", type=int, default=5)
+    p.add_argument("--limit", type=_positive, default=5)
     p.add_argument("--jsonl", action="store_true", help="one JSON object per query line")
     p.set_defaults(func=cmd_search)
 

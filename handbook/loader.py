@@ -221,7 +221,7 @@ def _part_checks(node: object, text: Text, what: str, report: _Report) -> None:
         value = getattr(text, lang)
         raw = node.get(lang)
         block = isinstance(raw, str) and "\n" in raw  # a block scalar starts on the line after its key
-        _markup(value, node.line_of(lang) - (0 if block else 1), f"{what}.{lang}", report)
+        _markup(raw if isinstance(raw, str) else value, node.line_of(lang) - (0 if block else 1), f"{what}.{lang}", report)
         if len(value) > PART_LIMIT:
             report.warn(node.line_of(lang), f"{what}.{lang} is {len(value)} characters; keep it under about {PART_LIMIT} for a phone")
 
@@ -247,13 +247,14 @@ def _sources(node: yamlines.LineMap, name: str, report: _Report) -> tuple[Source
 
 def _chapter_file(path: Path, root: Path, today: datetime.date, report: _Report) -> Chapter | None:
     data = _parse(path, report)
-    if data is None:
+    if data is None and report.problems:
         return None
     match = FILE_RE.match(path.name)
     if not match:
         report.error(1, "chapter files are named NN-<chapter-id>.yaml, for example 04-emergency.yaml")
-    if not isinstance(data, yamlines.LineMap):
-        report.error(1, "a chapter file is a mapping with `chapter` and `entries`")
+    if data is None or not isinstance(data, yamlines.LineMap):
+        what = "is empty" if data is None else "is not a mapping"
+        report.error(1, f"the chapter file {what}: write `chapter: {{id, title}}` and `entries: [...]`, or delete the file")
         return None
     _unknown_keys(data, CHAPTER_KEYS, "the chapter file", report)
     info = data.get("chapter")

@@ -114,9 +114,15 @@ def split_message(text: str, limit: int = TELEGRAM_LIMIT) -> list[str]:
 def _split_long(para: str, limit: int) -> list[str]:
     out, current = [], ""
     for line in para.split("\n"):
-        while len(line) > limit:  # one enormous line: cut at a space, outside any tag
+        if len(line) > limit:  # one enormous line: drop its formatting so that no cut can break a tag
+            line = escape(html_to_plain(line))
+        while len(line) > limit:
             cut = line.rfind(" ", 0, limit)
-            cut = cut if cut > limit // 2 and line.count("<", 0, cut) == line.count(">", 0, cut) else limit
+            if cut <= limit // 2:
+                cut = limit
+                amp = line.rfind("&", 0, cut)
+                if amp != -1 and ";" not in line[amp:cut]:  # never cut inside &amp;
+                    cut = amp
             out.append(line[:cut])
             line = line[cut:].lstrip()
         candidate = f"{current}\n{line}" if current else line

@@ -17,12 +17,38 @@ CONTRACT_KEYS = {"query", "lang", "country", "answered", "urgent", "results"}
 RESULT_KEYS = {"id", "score", "title"}
 
 REAL = [
-    "dau bung qua", "e bị sốt ko đỡ", "emergency number japan", "bhyt bên hàn đóng bao nhiêu", "tỷ giá yên hôm nay",
-    "gia hạn visa", "xin chào", "asdfgh", "toi muon tu tu", "bạn tôi bất tỉnh", "sick leave rights", "bv o dau",
-    "お腹が痛い", "배가 아파요", "119", "khoẻ không", "How do I see a doctor", "ngộ độc thực phẩm",
+    "dau bung qua",
+    "e bị sốt ko đỡ",
+    "emergency number japan",
+    "bhyt bên hàn đóng bao nhiêu",
+    "tỷ giá yên hôm nay",
+    "gia hạn visa",
+    "xin chào",
+    "asdfgh",
+    "toi muon tu tu",
+    "bạn tôi bất tỉnh",
+    "sick leave rights",
+    "bv o dau",
+    "お腹が痛い",
+    "배가 아파요",
+    "119",
+    "khoẻ không",
+    "How do I see a doctor",
+    "ngộ độc thực phẩm",
 ]
-ODD = ["", "   ", "\t", "😀", "🤒🤒🤒 sốt", "<b>bold</b> & stuff", '"quoted" \\ back',
-       "tab\tinside", "line\u2028separator", "ctrl\x1bchar", "bidi\u202eđau"]
+ODD = [
+    "",
+    "   ",
+    "\t",
+    "😀",
+    "🤒🤒🤒 sốt",
+    "<b>bold</b> & stuff",
+    '"quoted" \\ back',
+    "tab\tinside",
+    "line\u2028separator",
+    "ctrl\x1bchar",
+    "bidi\u202eđau",
+]
 
 
 LONG = ["x" * 5000, "đau bụng " * 800, "bhyt " * 1500]
@@ -31,8 +57,10 @@ LONG = ["x" * 5000, "đau bụng " * 800, "bhyt " * 1500]
 def _lines(n: int = 1000) -> list[str]:
     """Real queries, blank lines, emoji and odd characters; a very long line every 100 lines."""
     pool = REAL + ODD
-    return [LONG[i // 100 % len(LONG)] if i % 100 == 50 else pool[(i * 7) % len(pool)] if i % 5 else f"{REAL[i % len(REAL)]} {i}"
-            for i in range(n)]
+    return [
+        LONG[i // 100 % len(LONG)] if i % 100 == 50 else pool[(i * 7) % len(pool)] if i % 5 else f"{REAL[i % len(REAL)]} {i}"
+        for i in range(n)
+    ]
 
 
 def rows(done) -> list[str]:
@@ -44,13 +72,25 @@ def rows(done) -> list[str]:
 
 def run_cli(repo_root: Path, content_dir: Path, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess:
     env = {**os.environ, "HEALTHBOT_CONTENT": str(content_dir), "PYTHONIOENCODING": "utf-8"}
-    return subprocess.run([sys.executable, "-m", "bot.cli", *args], cwd=repo_root, input=stdin, capture_output=True,
-                          text=True, encoding="utf-8", env=env, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "bot.cli", *args],
+        cwd=repo_root,
+        input=stdin,
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        env=env,
+        timeout=120,
+    )
 
 
 @pytest.fixture
-def call_cli(monkeypatch, capsys, content_dir):
-    """Run `healthbot ARGS` in this process (faster than a subprocess) with STDIN; returns code and output."""
+def call_cli(monkeypatch, capsys, content_dir, loaded):
+    """Run `healthbot ARGS` in this process with STDIN; returns code and output.
+
+    The session's `loaded` handbook stands in for loading content/ again (jsonl_run covers that path)."""
+    real_load = cli.library.load
+    monkeypatch.setattr(cli.library, "load", lambda d: loaded if Path(d) == content_dir else real_load(d))
 
     def call(*args: str, stdin: str = "") -> subprocess.CompletedProcess:
         monkeypatch.setenv("HEALTHBOT_CONTENT", str(content_dir))
@@ -137,8 +177,7 @@ def test_jsonl_results_follow_the_limit_default_of_5(plain_run):
 
 
 def test_jsonl_country_is_the_one_named_in_the_query_not_the_users(call_cli):
-    done = call_cli("search", "--jsonl", "--country", "kr",
-                   stdin="dau bung qua\nemergency number japan\nbhyt bên hàn\n")
+    done = call_cli("search", "--jsonl", "--country", "kr", stdin="dau bung qua\nemergency number japan\nbhyt bên hàn\n")
     assert done.returncode == 0, done.stderr
     assert [json.loads(x)["country"] for x in rows(done)] == [None, "jp", "kr"]
 
@@ -151,8 +190,6 @@ def test_jsonl_titles_are_in_the_reply_language(plain_run, loaded):
 
 
 @pytest.mark.parametrize("limit", ["0", "-1"])
-@pytest.mark.xfail(reason="cli.search accepts --limit 0/-1: 'answered' is true with no results (0) and results are "
-                          "sliced as hits[:-1] (-1) instead of the option being refused", strict=True)
 def test_jsonl_limit_below_one_is_refused_or_kept_consistent(call_cli, limit):
     done = call_cli("search", "--jsonl", "--limit", limit, stdin="bảo hiểm y tế\n")
     if done.returncode == 0:

@@ -14,8 +14,25 @@ VI_DIACRITICS = ["tôi bị đau bụng", "sốt cao quá", "bảo hiểm y tế
 VI_BARE = ["toi bi dau bung", "xin loi", "gia han visa can giay to gi", "cam on ban", "ad oi e hoi chut", "dau bung qua"]
 VI_TEEN = ["e bi j z", "ko dc k", "bhyt bn tien", "dau bung wa", "cho e hoi bv o dau", "mk bi sot r"]
 CJK = ["お腹が痛い", "病院はどこですか", "배가 아파요", "병원", "日本"]
-ODD = ["", " ", "😀", "😷🤒🙏", "12345", "119", "0120-279-338", "...", "?!?", "https://example.org/x",
-       "www.google.com", "\u200b", "\x00", "a", "ok", "\ud800", "x" * 5000]
+ODD = [
+    "",
+    " ",
+    "😀",
+    "😷🤒🙏",
+    "12345",
+    "119",
+    "0120-279-338",
+    "...",
+    "?!?",
+    "https://example.org/x",
+    "www.google.com",
+    "\u200b",
+    "\x00",
+    "a",
+    "ok",
+    "\ud800",
+    "x" * 5000,
+]
 
 ENGLISH = ["hello", "How do I see a doctor", "emergency number japan", "sick leave rights", "I have a fever"]
 

@@ -16,9 +16,20 @@ def expansion(loaded, short: str) -> str:
 @pytest.mark.parametrize(
     ("short", "full"),
     [
-        ("ko", "không"), ("k", "không"), ("kg", "không"), ("dc", "được"), ("đc", "được"), ("bv", "bệnh viện"),
-        ("bs", "bác sĩ"), ("bhyt", "bảo hiểm y tế"), ("sdt", "số điện thoại"), ("xkld", "xuất khẩu lao động"),
-        ("j", "gì"), ("wa", "quá"), ("ntn", "như thế nào"), ("vs", "với"),
+        ("ko", "không"),
+        ("k", "không"),
+        ("kg", "không"),
+        ("dc", "được"),
+        ("đc", "được"),
+        ("bv", "bệnh viện"),
+        ("bs", "bác sĩ"),
+        ("bhyt", "bảo hiểm y tế"),
+        ("sdt", "số điện thoại"),
+        ("xkld", "xuất khẩu lao động"),
+        ("j", "gì"),
+        ("wa", "quá"),
+        ("ntn", "như thế nào"),
+        ("vs", "với"),
     ],
 )
 def test_chat_abbreviation_expands_to_its_full_form(loaded, short, full):
@@ -59,8 +70,16 @@ def test_synonyms_meet_in_the_search(loaded, one, other):
 @pytest.mark.parametrize(
     ("query", "country"),
     [
-        ("nhật", "jp"), ("japan", "jp"), ("日本", "jp"), ("bên nhật", "jp"), ("nhat", "jp"),
-        ("hàn", "kr"), ("korea", "kr"), ("한국", "kr"), ("hàn quốc", "kr"), ("han quoc", "kr"),
+        ("nhật", "jp"),
+        ("japan", "jp"),
+        ("日本", "jp"),
+        ("bên nhật", "jp"),
+        ("nhat", "jp"),
+        ("hàn", "kr"),
+        ("korea", "kr"),
+        ("한국", "kr"),
+        ("hàn quốc", "kr"),
+        ("han quoc", "kr"),
     ],
 )
 def test_country_words_name_their_country(loaded, query, country):

@@ -149,7 +149,6 @@ def test_one_paragraph_longer_than_the_limit_is_split_between_lines():
     assert "\n".join(parts) == html
 
 
-@pytest.mark.xfail(reason="markup._split_long cuts one over-long line at `limit` inside a tag or between <b> and </b>", strict=True)
 def test_one_line_longer_than_the_limit_is_split_into_valid_parts():
     html = to_html(" ".join(["từ **quan trọng** và [link](https://example.org/a?b=1&c=2) nữa"] * 120))
     assert "\n" not in html and len(html) > TELEGRAM_LIMIT

@@ -15,8 +15,20 @@ CLEAR = [
     ("emergency number japan", "emergency-numbers"),
     ("bhyt bên hàn đóng bao nhiêu", "health-insurance"),
 ]
-OUT_OF_SCOPE = ["tỷ giá yên hôm nay", "gia hạn visa", "xin chào", "asdfgh", "ty gia yen hom nay", "gia han visa",
-                "xin chao", "hello", "cảm ơn ad", "thời tiết tokyo mai thế nào", "mua vé máy bay về vn", "qwerty zxcv"]
+OUT_OF_SCOPE = [
+    "tỷ giá yên hôm nay",
+    "gia hạn visa",
+    "xin chào",
+    "asdfgh",
+    "ty gia yen hom nay",
+    "gia han visa",
+    "xin chao",
+    "hello",
+    "cảm ơn ad",
+    "thời tiết tokyo mai thế nào",
+    "mua vé máy bay về vn",
+    "qwerty zxcv",
+]
 VARIED = [q for q, _ in CLEAR] + OUT_OF_SCOPE + ["", "😀", "119", "bảo hiểm", "tôi bị đau", "x" * 3000, "bhyt bhyt bhyt bhyt"]
 
 
