@@ -138,27 +138,31 @@ def _stop(proc: subprocess.Popen) -> int | None:
     return proc.returncode
 
 
-def _calibrate(tg, texts: list[str], users: int, quiet: float) -> tuple[dict[str, int], list[str]]:
-    """Reply messages per distinct text (after a /start), sent by quiet users one text at a time."""
+def _calibrate(tg, texts: list[str], users: int, quiet: float) -> dict:
+    """Reply messages per distinct text (after a /start), sent by quiet users one text at a time;
+    also the latency of the first reply when the bot is nearly idle."""
     distinct = list(dict.fromkeys(texts))
     chunks = [distinct[i::users] for i in range(users)]
     counts: dict[str, int] = {}
     silent: list[str] = []
+    first: list[float] = []
 
     def one(k: int) -> None:
         user = tg.user(900_000 + k, f"Calib{k}", language_code="vi")
         for text in ["/start", *chunks[k]]:
             before = tg.count(user.id)
+            t0 = time.perf_counter()
             tg.send_text(user, text)
             if not tg.wait_count(user.id, before + 1, 15):
                 silent.append(text)
                 continue
+            first.append(tg.stamps[user.id][before] - t0)
             counts[text] = tg.wait_quiet(user.id, quiet, 15) - before
             time.sleep(0.5)  # stay well under the flood gate
 
     with ThreadPoolExecutor(users) as pool:
         list(pool.map(one, range(len(chunks))))
-    return counts, silent
+    return {"counts": counts, "silent": silent, "first": first, "users": len(chunks)}
 
 
 def run_bot(texts: list[str], *, messages: int = 2000, users: int = 50, interval: float = 0.6, reply_timeout: float = 30.0,
@@ -170,7 +174,8 @@ def run_bot(texts: list[str], *, messages: int = 2000, users: int = 50, interval
     with tempfile.TemporaryDirectory(prefix="healthbot-bench-bot-") as tmp, Timed() as tg:
         proc, ready_s, logfile = _start_bot(tg, Path(tmp), start_timeout)
         try:
-            counts, silent = _calibrate(tg, texts, users=min(10, users), quiet=0.4)
+            cal = _calibrate(tg, texts, users=min(10, users), quiet=0.4)
+            counts, silent = cal["counts"], cal["silent"]
             pool = [t for t in dict.fromkeys(texts) if t in counts]
             if "/start" not in counts or not pool:
                 raise Skip(f"the bot did not answer during calibration ({len(silent)} texts without a reply)")
@@ -189,6 +194,8 @@ def run_bot(texts: list[str], *, messages: int = 2000, users: int = 50, interval
         peak_rss_mb=round(hwm, 1) if hwm else None, rss_end_mb=round(rss, 1) if rss else None, exit_code=code,
         api_errors=len(errors), api_error_examples=[f"{e.method} {e.status} {e.description[:80]}" for e in errors[:5]],
         interval_s=interval, users=users,
+        idle={"users": cal["users"], "messages": len(cal["first"]) + len(silent), "answered": len(cal["first"]), "lost": len(silent),
+              "p50_ms": round(percentile(cal["first"], 50) * 1000, 1), "p99_ms": round(percentile(cal["first"], 99) * 1000, 1)},
     )
     return result
 

@@ -113,7 +113,7 @@ def main(argv: list[str] | None = None) -> int:
         from .startup_bench import run_startup
 
         log("start-up")
-        results["startup"] = run_startup(CONTENT, handbooks, real_runs=1 if args.quick else 3, log=log)
+        results["startup"] = run_startup(CONTENT, handbooks, real_runs=1 if args.quick else 5, log=log)
     if "bot" in args.parts:
         from .bot_bench import Skip, run_bot
 
@@ -168,9 +168,10 @@ def render(results: dict) -> str:
             out.append(f"skipped: {bot['skipped']}")
         else:
             out.append(report.bot_table(bot))
-            out.append(f"(at most one message per {bot['interval_s']} s per user; {bot['calibrated_texts']} distinct texts; "
-                       f"{bot['reply_messages']} reply messages expected, received {bot['received_minus_expected']:+d} vs expected; "
-                       f"API errors {bot['api_errors']})")
+            out.append(f"(under load: each user sends at most one message per {bot['interval_s']} s and waits for the full reply; "
+                       f"nearly idle: the calibration pass, one message at a time per user; {bot['calibrated_texts']} distinct texts;\n"
+                       f" {bot['reply_messages']} reply messages expected, received {bot['received_minus_expected']:+d} vs expected; "
+                       f"API errors {bot['api_errors']}; bot ready in {bot['ready_s']} s; exit code after SIGTERM {bot['exit_code']})")
     out += ["", "TARGETS (issue 6)", report.targets_table(results["targets"])]
     return "\n".join(out)
 

@@ -50,8 +50,8 @@ rss_import = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 t2 = time.perf_counter()
 loaded = L.load(sys.argv[1])
 t3 = time.perf_counter()
-hwm = next((int(l.split()[1]) for l in open("/proc/self/status") if l.startswith("VmHWM")), 0)
-print(json.dumps({"vmhwm_kb": hwm, "entries": len(loaded.handbook.entries), "import_s": t1 - t0, "load_s": t3 - t2, **phases,
+status = {l.split(":")[0]: l.split()[1] for l in open("/proc/self/status") if l.startswith(("VmHWM", "VmRSS"))}
+print(json.dumps({"vmhwm_kb": int(status.get("VmHWM", 0)), "vmrss_kb": int(status.get("VmRSS", 0)), "entries": len(loaded.handbook.entries), "import_s": t1 - t0, "load_s": t3 - t2, **phases,
                   "maxrss_import_kb": rss_import, "maxrss_kb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}))
 """
 
@@ -90,6 +90,7 @@ def run_startup(real_content: Path, synthetic: dict[int, Handbook], *, real_runs
             "load_s_all": r["load_s_all"],
             "peak_rss_mb": round(r["maxrss_kb"] / 1024, 1), "over_baseline_mb": round((r["maxrss_kb"] - base) / 1024, 1),
             "after_import_rss_mb": round(r["maxrss_import_kb"] / 1024, 1), "vmhwm_mb": round(r["vmhwm_kb"] / 1024, 1),
+            "rss_after_load_mb": round(r["vmrss_kb"] / 1024, 1),
         }
 
     out["rows"].append(row("real", measure_load(real_content, runs=real_runs)))
