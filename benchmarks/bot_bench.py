@@ -165,11 +165,15 @@ def _calibrate(tg, texts: list[str], users: int, quiet: float) -> dict:
     return {"counts": counts, "silent": silent, "first": first, "users": len(chunks)}
 
 
-def run_bot(texts: list[str], *, messages: int = 2000, users: int = 50, interval: float = 0.6, reply_timeout: float = 30.0,
-            start_timeout: float = 30.0, seed: int = 6, log=print) -> dict:
-    """Figures for the bot under load; raises Skip when the bot cannot be started here."""
+def run_bot(texts: list[str], *, messages: int = 2000, users: int = 50, interval: float = 0.6, light_messages: int = 500,
+            light_interval: float = 2.5, reply_timeout: float = 30.0, start_timeout: float = 30.0, seed: int = 6, log=print) -> dict:
+    """Figures for the bot; raises Skip when the bot cannot be started here.
+
+    Three phases: calibration (nearly idle), the main run (`messages` from `users`, at most one per
+    `interval` seconds each: more than the 30 messages a second Telegram allows a bot, so it shows the
+    capacity), and a lighter run below that limit (`light_messages`, one per `light_interval` seconds
+    per user), which shows the latency a user sees on an ordinary busy day."""
     Timed = _fake_class()
-    per_user = max(1, messages // users)
     rng = random.Random(seed)
     with tempfile.TemporaryDirectory(prefix="healthbot-bench-bot-") as tmp, Timed() as tg:
         proc, ready_s, logfile = _start_bot(tg, Path(tmp), start_timeout)
@@ -180,11 +184,22 @@ def run_bot(texts: list[str], *, messages: int = 2000, users: int = 50, interval
             if "/start" not in counts or not pool:
                 raise Skip(f"the bot did not answer during calibration ({len(silent)} texts without a reply)")
             log(f"  bot ready in {ready_s:.2f} s; calibrated {len(counts)} texts ({len(silent)} without reply)")
-            plans = [["/start", *(rng.choice(pool) for _ in range(per_user - 1))] for _ in range(users)]
-            result = _load(tg, plans, counts, interval, reply_timeout)
-            time.sleep(1.0)  # late or duplicate replies
-            received = sum(tg.count(1_000_000 + u) for u in range(users))
-            result["received_minus_expected"] = received - result["reply_messages"]  # > 0: extra replies
+            phases = []
+            for base, total, gap in ((1_000_000, messages, interval), (2_000_000, light_messages, light_interval)):
+                if total <= 0:
+                    continue
+                n = max(1, total // users)
+                plans = [["/start", *(rng.choice(pool) for _ in range(n - 1))] for _ in range(users)]
+                log(f"  {sum(map(len, plans))} messages from {users} users, one per {gap} s at most")
+                phase = _load(tg, plans, counts, gap, reply_timeout, base)
+                time.sleep(1.0)  # late or duplicate replies
+                received = sum(tg.count(base + u) for u in range(users))
+                phase["received_minus_expected"] = received - phase["reply_messages"]  # > 0: extra replies
+                phase["interval_s"] = gap
+                phases.append(phase)
+            result = phases[0]
+            if len(phases) > 1:
+                result["light"] = phases[1]
         finally:
             hwm, rss = _vm(proc.pid, "VmHWM"), _vm(proc.pid, "VmRSS")
             code = _stop(proc)
@@ -193,14 +208,14 @@ def run_bot(texts: list[str], *, messages: int = 2000, users: int = 50, interval
         ready_s=round(ready_s, 3), calibrated_texts=len(counts), calibration_silent=len(silent), silent_examples=silent[:5],
         peak_rss_mb=round(hwm, 1) if hwm else None, rss_end_mb=round(rss, 1) if rss else None, exit_code=code,
         api_errors=len(errors), api_error_examples=[f"{e.method} {e.status} {e.description[:80]}" for e in errors[:5]],
-        interval_s=interval, users=users,
+        users=users,
         idle={"users": cal["users"], "messages": len(cal["first"]) + len(silent), "answered": len(cal["first"]), "lost": len(silent),
               "p50_ms": round(percentile(cal["first"], 50) * 1000, 1), "p99_ms": round(percentile(cal["first"], 99) * 1000, 1)},
     )
     return result
 
 
-def _load(tg, plans: list[list[str]], counts: dict[str, int], interval: float, reply_timeout: float) -> dict:
+def _load(tg, plans: list[list[str]], counts: dict[str, int], interval: float, reply_timeout: float, base: int) -> dict:
     first: list[float] = []
     full: list[float] = []
     lost: list[str] = []
@@ -209,7 +224,7 @@ def _load(tg, plans: list[list[str]], counts: dict[str, int], interval: float, r
     t_start = time.perf_counter()
 
     def user_run(k: int) -> None:
-        user = tg.user(1_000_000 + k, f"User{k}", language_code="vi")  # as the calibration users
+        user = tg.user(base + k, f"User{k}", language_code="vi")  # as the calibration users
         jitter = random.Random(k)
         time.sleep(jitter.uniform(0, interval))
         for text in plans[k]:
@@ -233,14 +248,14 @@ def _load(tg, plans: list[list[str]], counts: dict[str, int], interval: float, r
 
     with ThreadPoolExecutor(len(plans)) as pool:
         list(pool.map(user_run, range(len(plans))))
-    t_last = max((s[-1] for u in range(len(plans)) if (s := tg.stamps.get(1_000_000 + u))), default=time.perf_counter())
+    t_last = max((s[-1] for u in range(len(plans)) if (s := tg.stamps.get(base + u))), default=time.perf_counter())
     wall = max(t_last - t_start, 1e-9)
     sent = sum(len(p) for p in plans)
     reply_messages = sum(counts[t] for p in plans for t in p)
     return {
         "messages": sent, "answered": len(first), "lost": len(lost), "incomplete": len(incomplete), "lost_examples": lost[:5],
         "reply_messages": reply_messages, "wall_s": round(wall, 2),
-        "messages_per_s": round(len(full) / wall, 1), "replies_per_s": round(sum(len(tg.stamps.get(1_000_000 + u, [])) for u in range(len(plans))) / wall, 1),
+        "messages_per_s": round(len(full) / wall, 1), "replies_per_s": round(sum(len(tg.stamps.get(base + u, [])) for u in range(len(plans))) / wall, 1),
         "p50_ms": round(percentile(first, 50) * 1000, 1), "p99_ms": round(percentile(first, 99) * 1000, 1),
         "p50_full_ms": round(percentile(full, 50) * 1000, 1), "p99_full_ms": round(percentile(full, 99) * 1000, 1),
     }

@@ -103,24 +103,27 @@ def startup_table(startup: dict) -> str:
 def bot_table(bot: dict) -> str:
     heads = ["phase", "users", "messages", "answered", "lost", "incomplete", "msgs/s", "replies/s", "p50 ms", "p99 ms",
              "p99 all parts ms", "peak RSS MB"]
-    idle = bot["idle"]
-    rows = [
-        ["under load", bot["users"], bot["messages"], bot["answered"], bot["lost"], bot["incomplete"], bot["messages_per_s"],
-         bot["replies_per_s"], bot["p50_ms"], bot["p99_ms"], bot["p99_full_ms"], bot["peak_rss_mb"]],
-        ["nearly idle", idle["users"], idle["messages"], idle["answered"], idle["lost"], "-", "-", "-", idle["p50_ms"], idle["p99_ms"], "-", "-"],
-    ]
+
+    def row(name: str, r: dict, rss: object = "-") -> list:
+        return [name, r["users"] if "users" in r else bot["users"], r["messages"], r["answered"], r["lost"], r.get("incomplete", "-"),
+                r.get("messages_per_s", "-"), r.get("replies_per_s", "-"), r["p50_ms"], r["p99_ms"], r.get("p99_full_ms", "-"), rss]
+
+    rows = [row(f"main run, 1 msg/{bot['interval_s']} s/user", bot, bot["peak_rss_mb"])]
+    if "light" in bot:
+        rows.append(row(f"lighter, 1 msg/{bot['light']['interval_s']} s/user", bot["light"]))
+    rows.append(row("nearly idle (calibration)", bot["idle"]))
     return table(heads, rows)
 
 
 def _verdict(value: float | None, target: float, *, higher_better: bool = False, unit: str = "") -> tuple[str, str]:
     if value is None:
         return "-", "not measured"
-    met = value >= target if higher_better else value <= target
-    if met:
-        return f"{value:g}{unit}", "met"
+    figure = f"{value:+.1f}{unit}" if higher_better else f"{value:.3g}{unit}"
+    if value >= target if higher_better else value <= target:
+        return figure, "met"
     if higher_better:
-        return f"{value:g}{unit}", f"missed by {target - value:.1f}{unit}"
-    return f"{value:g}{unit}", f"missed: {value / target:.1f}x the target (+{value - target:.3g}{unit})"
+        return figure, f"missed by {target - value:.1f}{unit}"
+    return figure, f"missed: {value / target:.1f}x the target (+{value - target:.3g}{unit})"
 
 
 def targets(results: dict) -> list[dict]:
