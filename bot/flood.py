@@ -23,21 +23,42 @@ class FloodGate:
 
     A user may send `burst` messages at once, then `rate` per second; messages beyond `queue` waiting
     ones are dropped (`slot` raises Dropped). `slowed` is True once per flood, for a single notice.
-    Other users never wait for a flooding one: each user has their own bucket and lock.
+    Other users never wait for a flooding one: each user has their own bucket and lock. Idle users
+    are forgotten once more than `max_users` are remembered. After `close()` (shutdown) a message
+    that would have to wait for the user's rate is dropped at once instead of being let through
+    later; messages within the rate still go through.
     """
 
     class Dropped(Exception):
         pass
 
-    def __init__(self, *, burst: int = 10, rate: float = 2.0, queue: int = 20, clock=time.monotonic):
+    def __init__(self, *, burst: int = 10, rate: float = 2.0, queue: int = 20, clock=time.monotonic,
+                 max_users: int = 50_000):
         self.burst, self.rate, self.queue, self.clock = burst, rate, queue, clock
+        self.max_users = max_users
         self._buckets: dict[object, _Bucket] = {}
+        self._closed = False
+        self._closing: asyncio.Event | None = None
+
+    def __len__(self) -> int:
+        """How many users the gate remembers."""
+        return len(self._buckets)
+
+    def close(self) -> None:
+        """The bot is shutting down: drop the messages slowed by a flood now, and later ones."""
+        self._closed = True
+        if self._closing is not None:
+            self._closing.set()
 
     def _bucket(self, user: object) -> _Bucket:
         bucket = self._buckets.get(user)
         if bucket is None:
-            if len(self._buckets) > 50_000:  # forget idle users; memory stays bounded
-                self._buckets = {k: b for k, b in self._buckets.items() if b.waiting or b.tokens < self.burst}
+            if len(self._buckets) > self.max_users:  # forget idle users; memory stays bounded
+                now = self.clock()
+                # a bucket's tokens are only brought up to date when its user writes: count the
+                # refill since then, or every user who ever wrote would be kept for ever
+                self._buckets = {k: b for k, b in self._buckets.items()
+                                 if b.waiting or b.tokens + (now - b.stamp) * self.rate < self.burst}
             bucket = self._buckets[user] = _Bucket(float(self.burst), self.clock())
         return bucket
 
@@ -47,6 +68,19 @@ class FloodGate:
         bucket.stamp = now
         if bucket.tokens >= self.burst:
             bucket.warned = False
+
+    async def _pause(self, seconds: float) -> None:
+        """Sleep `seconds`, or raise Dropped as soon as the gate is closed."""
+        if self._closing is None:
+            self._closing = asyncio.Event()
+            if self._closed:
+                self._closing.set()
+        try:
+            await asyncio.wait_for(self._closing.wait(), seconds)
+        except TimeoutError:
+            pass
+        if self._closed:
+            raise FloodGate.Dropped()
 
     @asynccontextmanager
     async def slot(self, user: object) -> AsyncIterator[bool]:
@@ -63,9 +97,11 @@ class FloodGate:
                 self._refill(bucket)
                 slowed = False
                 if bucket.tokens < 1:
+                    if self._closed:  # shutting down: no waiting for a flooding user's turn
+                        raise FloodGate.Dropped()
                     slowed = not bucket.warned
                     bucket.warned = True
-                    await asyncio.sleep((1 - bucket.tokens) / self.rate)
+                    await self._pause((1 - bucket.tokens) / self.rate)
                     self._refill(bucket)
                 bucket.tokens -= 1
                 yield slowed

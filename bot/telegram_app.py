@@ -9,10 +9,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 import secrets
+import signal
 import sys
 from urllib.parse import urlparse
 
+import httpx
 from telegram import (
     BotCommand,
     InlineKeyboardButton,
@@ -23,7 +26,7 @@ from telegram import (
     Update,
 )
 from telegram.constants import ChatType, ParseMode
-from telegram.error import BadRequest, Forbidden, InvalidToken, TelegramError
+from telegram.error import BadRequest, Forbidden, InvalidToken, NetworkError, RetryAfter, TelegramError
 from telegram.ext import AIORateLimiter, Application, ContextTypes, TypeHandler
 
 from handbook import conversation
@@ -39,6 +42,8 @@ from .wiring import Core, build_core
 log = logging.getLogger("healthbot.telegram")
 WATCH_INTERVAL = 5.0  # seconds between looks at the content files
 NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
+_COMMAND = re.compile(r"(\S*)\s*(.*)", re.DOTALL)  # /name@bot, then the argument after any space
+SPENT_MAX = 10_000  # button presses remembered, to ignore a second tap on a button already used
 
 
 def keyboard(rows: Keyboard) -> InlineKeyboardMarkup | None:
@@ -58,6 +63,7 @@ class TelegramBot:
         self.flood = FloodGate()
         self.username = ""
         self._tasks: list[asyncio.Task] = []
+        self._spent: dict[tuple, None] = {}  # (chat, message, data) of presses that removed their button
 
     # --- updates in -----------------------------------------------------------------------------
     def incoming_from(self, update: Update) -> Incoming | None:
@@ -66,7 +72,9 @@ class TelegramBot:
         client_lang = user.language_code if user else None
         is_admin = bool(user and user.id in self.core.config.admins)
         if update.callback_query:
-            return Incoming("button", data=update.callback_query.data, client_lang=client_lang, is_admin=is_admin)
+            query = update.callback_query
+            data = None if _not_on_message(query) else query.data  # None: the core answers "expired"
+            return Incoming("button", data=data, client_lang=client_lang, is_admin=is_admin)
         message = update.message or update.edited_message
         if message is None:
             return None
@@ -75,10 +83,12 @@ class TelegramBot:
         if text is None:
             return None if in_group else Incoming("media", client_lang=client_lang, is_admin=is_admin)
         if text.startswith("/"):
-            head, _, rest = text[1:].partition(" ")
+            head, rest = _COMMAND.match(text[1:]).groups()  # "/start\npayload" has an argument too
             name, _, target = head.partition("@")
             if target and target.lower() != self.username.lower():
-                return None  # a command for another bot
+                if in_group:
+                    return None  # a command for another bot
+                name = ""  # in a private chat it was sent to us: the polite "unknown command"
             if name.lower() == "help":
                 rest = self.username
             return Incoming("command", rest.strip(), command=name.lower(), client_lang=client_lang, is_admin=is_admin)
@@ -88,7 +98,7 @@ class TelegramBot:
                                    and message.reply_to_message.from_user.username == self.username)
             if mention not in text.lower() and not replying_to_bot:
                 return None
-            text = text.replace(f"@{self.username}", " ").strip()
+            text = re.sub(re.escape(mention), " ", text, flags=re.IGNORECASE).strip()
         return Incoming("text", text, client_lang=client_lang, is_admin=is_admin)
 
     async def on_update(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -113,7 +123,15 @@ class TelegramBot:
                 await self._answer_callback(update, None)
 
     async def _reply(self, update: Update, context: ContextTypes.DEFAULT_TYPE, user_id: int | None, incoming: Incoming) -> None:
+        press = _press_key(update.callback_query)
+        if press in self._spent:  # a second tap on a button that is gone (a double tap): done already
+            await self._answer_callback(update, None)
+            return
         reply = await asyncio.to_thread(self.core.handle, user_id, incoming)
+        if press is not None and any(m.edit and m.markup_only for m in reply.messages):
+            self._spent[press] = None
+            if len(self._spent) > SPENT_MAX:
+                del self._spent[next(iter(self._spent))]
         if update.callback_query:
             await self._answer_callback(update, reply.toast)
         if reply.action:
@@ -143,10 +161,12 @@ class TelegramBot:
     async def _send(self, update: Update, context: ContextTypes.DEFAULT_TYPE, messages: list[Message]) -> None:
         chat = update.effective_chat
         query = update.callback_query
+        # a message too old (or deleted) comes as InaccessibleMessage: send anew instead of editing it
+        editable = bool(query and query.message and query.message.is_accessible)
         for message in messages:
             markup = keyboard(message.keyboard)
             try:
-                if message.edit and query and query.message:
+                if message.edit and editable:
                     if message.markup_only:
                         await query.edit_message_reply_markup(reply_markup=markup)
                     else:
@@ -201,7 +221,20 @@ class TelegramBot:
         await app.bot.set_my_commands([BotCommand(c, texts.raw(f"command.{c}", "en")) for c in conversation.COMMANDS])
         self.core.heartbeat()
         self._tasks = [asyncio.create_task(self._watch_content(app)), asyncio.create_task(self._flush_counts())]
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            try:
+                loop.add_signal_handler(sig, self._stop_signal)
+            except (NotImplementedError, RuntimeError, ValueError):  # not the main thread, or Windows
+                pass
         log.info("bot @%s ready with %d entries", self.username, len(self.core.library.current.handbook.entries))
+
+    def _stop_signal(self) -> None:
+        """SIGTERM/SIGINT: drop the messages waiting behind a flood at once (a stop must not wait up
+        to queue/rate seconds for them, or a container manager kills the bot before the counts are
+        written), then stop as python-telegram-bot does: the updates being handled are finished."""
+        self.flood.close()
+        raise SystemExit
 
     async def post_shutdown(self, app: Application) -> None:
         for task in self._tasks:
@@ -221,13 +254,16 @@ class TelegramBot:
         seen = self.core.library.fingerprint()
         while True:
             await asyncio.sleep(WATCH_INTERVAL)
-            now = await asyncio.to_thread(self.core.library.fingerprint)
-            if now == seen:
-                continue
-            seen = now
-            ok, detail = await asyncio.to_thread(self.core.reload)
-            if not ok:
-                await self._tell_admins(app, detail)
+            try:
+                now = await asyncio.to_thread(self.core.library.fingerprint)
+                if now == seen:
+                    continue
+                seen = now
+                ok, detail = await asyncio.to_thread(self.core.reload)
+                if not ok:
+                    await self._tell_admins(app, detail)
+            except Exception:  # the watcher must outlive any one failure, or edits stop being seen
+                log.exception("watching the content files failed; looking again in %.0f s", WATCH_INTERVAL)
 
     async def _tell_admins(self, app: Application, detail: str) -> None:
         texts = self.core.library.current.texts
@@ -238,6 +274,54 @@ class TelegramBot:
                 log.warning("could not tell an admin about the content problem: %s", type(exc).__name__)
 
 
+def _press_key(query) -> tuple | None:
+    if query is None or query.message is None:
+        return None
+    return (query.message.chat.id, query.message.message_id, query.data)
+
+
+def _not_on_message(query) -> bool:
+    """True when the data is not a button of the message as the user saw it: forged, or replayed
+    after the button was removed (its effect, such as a vote, must not happen twice)."""
+    message = query.message
+    if message is None or not message.is_accessible:  # an inline message, or too old: cannot tell
+        return False
+    rows = message.reply_markup.inline_keyboard if message.reply_markup else ()
+    return query.data not in {button.callback_data for row in rows for button in row}
+
+
+def _not_carried_out(exc: NetworkError) -> bool:
+    """Did Telegram certainly not carry out the request? Then it may be sent again.
+
+    An error answer (500, 502...) or a connection that failed before the request left: yes. A
+    connection dropped or timed out while waiting for the answer: perhaps it was, so no.
+    """
+    if isinstance(exc, BadRequest):  # a subclass of NetworkError; sending it again cannot help
+        return False
+    cause = exc.__cause__
+    if cause is None or isinstance(cause, TelegramError):  # Telegram answered with an error status
+        return type(exc) is NetworkError
+    return isinstance(cause, (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout))
+
+
+class PatientRateLimiter(AIORateLimiter):
+    """Telegram's flood limits (on 429 wait `retry_after`, as AIORateLimiter does), and a few
+    retries with growing pauses for a request that Telegram certainly did not carry out. A request
+    that may have been carried out is not sent again, so that no reply is ever sent twice."""
+
+    PAUSES = (0.5, 1.0, 2.0)
+
+    async def process_request(self, callback, args, kwargs, endpoint, data, rate_limit_args):
+        for pause in (*self.PAUSES, None):
+            try:
+                return await super().process_request(callback, args, kwargs, endpoint, data, rate_limit_args)
+            except NetworkError as exc:
+                if pause is None or not _not_carried_out(exc):
+                    raise
+                log.info("Telegram did not take %s (%s); trying again in %.1f s", endpoint, exc, pause)
+                await asyncio.sleep(pause)
+
+
 def _report_button(lang: str):
     from handbook import buttons
     from handbook.views import Button
@@ -246,8 +330,16 @@ def _report_button(lang: str):
 
 
 async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Log the failure with its traceback, never the message text or the user."""
+    """Log the failure with its traceback, never the message text or the user.
+
+    Telegram out of reach (network errors, 5xx, 429) is not a bug: one line, no traceback.
+    """
     update_id = getattr(update, "update_id", "?")
+    error = context.error
+    if isinstance(error, (NetworkError, RetryAfter)) and not isinstance(error, BadRequest):
+        what = "polling for updates" if update is None else f"update {update_id}"
+        log.warning("Telegram could not be reached (%s: %s) while %s; carrying on", type(error).__name__, error, what)
+        return
     log.error("update %s failed: %s", update_id, type(context.error).__name__, exc_info=context.error)
 
 
@@ -255,7 +347,7 @@ def build_application(core: Core) -> Application:
     """The python-telegram-bot application, wired to the core (the one place it is assembled)."""
     token = core.config.require_token()
     bot = TelegramBot(core)
-    builder = (Application.builder().token(token).rate_limiter(AIORateLimiter(max_retries=3))
+    builder = (Application.builder().token(token).rate_limiter(PatientRateLimiter(max_retries=3))
                .concurrent_updates(True).post_init(bot.post_init).post_shutdown(bot.post_shutdown))
     if core.config.api_url:
         builder = builder.base_url(core.config.api_url.rstrip("/").removesuffix("/bot") + "/bot")

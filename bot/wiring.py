@@ -51,6 +51,9 @@ class Core:
         except ContentError as exc:
             log.warning("content reload refused; keeping the last good handbook: %s", exc)
             return False, "\n".join(str(p) for p in exc.problems[:15])
+        except Exception as exc:  # noqa: BLE001 - e.g. RecursionError on absurdly nested YAML
+            log.warning("content reload failed; keeping the last good handbook", exc_info=True)
+            return False, f"{self.library.directory}: the files could not be read ({type(exc).__name__}: {str(exc)[:200]})"
         log.info("content reloaded: %d entries", len(loaded.handbook.entries))
         return True, str(len(loaded.handbook.entries))
 
@@ -79,6 +82,8 @@ def build_core(*, config: Config | None = None, with_usage: bool = True) -> Core
     config = config or Config.from_env()
     if not config.content.is_dir():
         raise ConfigError(f"content directory {str(config.content)!r} does not exist; set HEALTHBOT_CONTENT to the folder with handbook/, lexicon.yaml and interface.yaml")
+    if not (config.content / "handbook").is_dir():
+        raise ConfigError(f"handbook directory {str(config.content / 'handbook')!r} does not exist; HEALTHBOT_CONTENT must be the folder with handbook/, lexicon.yaml and interface.yaml")
     library = Library(config.content)
     usage = UsageLog(config.db, record_misses=config.record_misses) if with_usage else None
     settings = SettingsStore(config.db) if with_usage else None

@@ -124,7 +124,8 @@ def _hint(path: Path, exc: BaseException) -> str:
             f"let the bot's user write {path}, its -wal and -shm files and its folder (chown/chmod)",
         ("not a database", "malformed", "corrupt"):
             f"move the damaged file aside (mv {path} {path}.broken); a new one is made",
-        ("unable to open",): f"check that the folder {path.parent} exists and is writable"}
+        ("unable to open",): f"check that the folder {path.parent} exists and is writable",
+        ("disk is full", "no space"): f"free some space on the disk that holds {path.parent}"}
     text = str(exc).lower()
     return next((hint for needles, hint in hints.items() if any(n in text for n in needles)), "check the file and its folder")
 

@@ -24,8 +24,8 @@ class BotProcess:
     """`healthbot run` as a subprocess; output captured to a file for assertions."""
 
     def __init__(self, tg, tmp: Path, *, admins: str = "", content: Path | None = None, args: tuple[str, ...] = (),
-                 extra_env: dict[str, str] | None = None):
-        self.tg, self.tmp, self.args = tg, tmp, args
+                 extra_env: dict[str, str] | None = None, preexec_fn=None):
+        self.tg, self.tmp, self.args, self.preexec_fn = tg, tmp, args, preexec_fn
         self.env = dict(os.environ, TELEGRAM_BOT_TOKEN=TOKEN, TELEGRAM_API_URL=tg.api_url,
                         HEALTHBOT_DB=str(tmp / "healthbot.db"), HEALTHBOT_ADMINS=admins, PYTHONUNBUFFERED="1")
         if content:
@@ -40,7 +40,7 @@ class BotProcess:
         calls_before = len(self.tg.calls_to(wait_for))
         log = open(self.log_path, "a")
         self.proc = subprocess.Popen([sys.executable, "-m", "bot.cli", "run", *self.args], cwd=REPO, env=self.env,
-                                     stdout=log, stderr=subprocess.STDOUT)
+                                     stdout=log, stderr=subprocess.STDOUT, preexec_fn=self.preexec_fn)
         deadline = time.monotonic() + 30
         while len(self.tg.calls_to(wait_for)) <= calls_before:
             if self.proc.poll() is not None:
