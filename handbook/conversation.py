@@ -3,6 +3,7 @@ buttons, settings changes and anonymous events out. Telegram and the terminal on
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from . import buttons, views
@@ -14,6 +15,7 @@ from .textnorm import clean
 from .views import Message
 
 COMMANDS = ("start", "menu", "emergency", "country", "lang", "help", "about")
+_USERNAME = re.compile(r"[A-Za-z][A-Za-z0-9_]{3,31}")  # a Telegram username
 ADMIN_COMMANDS = ("stats", "reload")
 
 
@@ -78,7 +80,9 @@ def _command(loaded: Loaded, settings: Settings, incoming: Incoming, lang: str, 
     elif name == "lang":
         reply.messages.append(views.choose_lang(loaded, lang))
     elif name == "help":
-        reply.messages.append(views.simple(loaded, "help", lang, bot=incoming.text or "bot"))
+        # the adapter passes the bot's username; any other argument (typed by the user) is not shown
+        bot = incoming.text if _USERNAME.fullmatch(incoming.text) else "bot"
+        reply.messages.append(views.simple(loaded, "help", lang, bot=bot))
     elif name == "about":
         reply.messages.append(views.simple(loaded, "about", lang))
     elif name in ADMIN_COMMANDS and incoming.is_admin:

@@ -136,6 +136,7 @@ def test_any_text_message_gets_valid_telegram_html_under_the_limit(loaded, s, cl
 @MODEST
 @given(st.sampled_from(["command", "button", "media"]), st.one_of(st.sampled_from(["start", "help", "stats", "menu"]), texts),
        texts, st.booleans(), st.sampled_from([None, "jp", "kr"]))
+@example("command", "help", "びょういん" * 1000, False, None)  # the argument of /help is not echoed
 def test_any_command_or_button_data_gets_a_valid_reply(loaded, kind, command, s, admin, country):
     # guards buttons.parse (forged, oversized, surrogate data) and the command handling with any
     # argument: a polite, valid reply, never an exception
