@@ -6,6 +6,8 @@ import shutil
 from pathlib import Path
 
 import pytest
+from bot_process import TOKEN
+from support.fake_telegram import FakeTelegram
 
 from handbook import library
 
@@ -38,3 +40,10 @@ def content_copy(tmp_path: Path, content_dir: Path) -> Path:
     target = tmp_path / "content"
     shutil.copytree(content_dir, target)
     return target
+
+
+@pytest.fixture
+def tg():
+    """A strict fake Bot API server on loopback (files that need other options define their own)."""
+    with FakeTelegram(token=TOKEN, bot_username="healthbot_test_bot") as server:
+        yield server

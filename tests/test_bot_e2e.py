@@ -2,33 +2,17 @@
 
 from __future__ import annotations
 
-import shutil
 import sqlite3
-from pathlib import Path
 
 import pytest
 from bot_process import REPO, TOKEN, BotProcess, free_port
-from support.fake_telegram import FakeTelegram
 
 ADMIN = 4242
 
 
 @pytest.fixture
-def tg():
-    with FakeTelegram(token=TOKEN, bot_username="healthbot_test_bot") as server:
-        yield server
-
-
-@pytest.fixture
-def content(tmp_path) -> Path:
-    target = tmp_path / "content"
-    shutil.copytree(REPO / "content", target)
-    return target
-
-
-@pytest.fixture
-def bot(tg, tmp_path, content):
-    process = BotProcess(tg, tmp_path, admins=str(ADMIN), content=content).start()
+def bot(tg, tmp_path, content_copy):
+    process = BotProcess(tg, tmp_path, admins=str(ADMIN), content=content_copy).start()
     yield process
     assert process.stop() == 0, process.log()
 
@@ -164,7 +148,8 @@ def test_stats_refused_to_a_user_and_given_to_an_admin(tg, bot):
     assert document.method == "sendDocument"
 
 
-def test_reload_with_broken_content_keeps_the_last_good_handbook(tg, bot, content):
+def test_reload_with_broken_content_keeps_the_last_good_handbook(tg, bot, content_copy):
+    content = content_copy
     admin = tg.user(ADMIN, "Staff", language_code="en")
     chapter = content / "handbook" / "06-symptoms.yaml"
     chapter.write_text(chapter.read_text(encoding="utf-8").replace("questions:", "questons:", 1), encoding="utf-8")
@@ -204,10 +189,10 @@ def test_commands_are_registered_in_both_languages(tg, bot):
     assert {"vi", "en"} <= languages
 
 
-def test_webhook_mode_answers_through_the_webhook(tg, tmp_path, content):
+def test_webhook_mode_answers_through_the_webhook(tg, tmp_path, content_copy):
     port = free_port()
     url = f"http://127.0.0.1:{port}/hook"
-    process = BotProcess(tg, tmp_path, content=content, args=("--webhook-url", url, "--listen", "127.0.0.1", "--port", str(port)))
+    process = BotProcess(tg, tmp_path, content=content_copy, args=("--webhook-url", url, "--listen", "127.0.0.1", "--port", str(port)))
     process.start(wait_for="setWebhook")
     try:
         lan = tg.user(1011, "Lan", language_code="vi")

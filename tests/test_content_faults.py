@@ -10,16 +10,9 @@ import time
 
 import pytest
 from bot_process import REPO, TOKEN, BotProcess
-from support.fake_telegram import FakeTelegram
 
 ADMIN = 4545
 WATCH = 5.0  # the bot looks at the content files every 5 s
-
-
-@pytest.fixture
-def tg():
-    with FakeTelegram(token=TOKEN, bot_username="healthbot_test_bot") as server:
-        yield server
 
 
 def answers_fever(tg, user) -> bool:

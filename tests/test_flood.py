@@ -9,8 +9,7 @@ import asyncio
 import time
 
 import pytest
-from bot_process import TOKEN, BotProcess
-from support.fake_telegram import FakeTelegram
+from bot_process import BotProcess
 
 from bot.flood import FloodGate
 
@@ -113,12 +112,6 @@ def test_idle_users_are_forgotten_so_memory_stays_bounded():
 
 
 # --- the real bot ---------------------------------------------------------------------------------
-
-
-@pytest.fixture
-def tg():
-    with FakeTelegram(token=TOKEN, bot_username="healthbot_test_bot") as server:
-        yield server
 
 
 def test_a_flooding_user_is_slowed_and_told_once_without_delaying_others(tg, tmp_path, loaded):

@@ -8,16 +8,9 @@ import sqlite3
 import time
 
 import pytest
-from bot_process import TOKEN, BotProcess
-from support.fake_telegram import FakeTelegram
+from bot_process import BotProcess
 
 QUESTION = "sốt cao phải làm sao"  # answered with one message
-
-
-@pytest.fixture
-def tg():
-    with FakeTelegram(token=TOKEN, bot_username="healthbot_test_bot") as server:
-        yield server
 
 
 @pytest.fixture

@@ -17,8 +17,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from bot_process import TOKEN, BotProcess
-from support.fake_telegram import FakeTelegram
+from bot_process import BotProcess
 
 from handbook.settings_store import SettingsStore
 from handbook.usage import UsageLog
@@ -36,12 +35,6 @@ def _drop_root_file_powers() -> None:
         for capability in (1, 2):  # CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH
             if libc.prctl(24, capability, 0, 0, 0) != 0:  # PR_CAPBSET_DROP
                 raise OSError(ctypes.get_errno(), "prctl(PR_CAPBSET_DROP) failed")
-
-
-@pytest.fixture
-def tg():
-    with FakeTelegram(token=TOKEN, bot_username="healthbot_test_bot") as server:
-        yield server
 
 
 @pytest.fixture
