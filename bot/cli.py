@@ -37,7 +37,7 @@ def cmd_check(args: argparse.Namespace) -> int:
         print(problem)
     errors, warnings = len(content.errors), len(content.problems) - len(content.errors)
     entries = len(content.handbook.entries) if content.handbook else 0
-    print(f"{errors} error(s), {warnings} warning(s); {entries} entries" if content.ok or errors else "", file=sys.stderr)
+    print(f"{errors} error(s), {warnings} warning(s); {entries} entries", file=sys.stderr)
     return 1 if errors or not content.ok else 0
 
 
@@ -61,9 +61,7 @@ def cmd_search(args: argparse.Namespace) -> int:
     out = sys.stdout
     for query in queries:
         result = loaded.index.search(query, limit=args.limit)
-        data = _result_json(loaded, result, args.limit)
-        if args.country and data["country"] is None:
-            data["country"] = None  # the contract: the country named in the query, not the user's
+        data = _result_json(loaded, result, args.limit)  # "country": the one named in the query, by contract
         if args.jsonl:
             out.write(json.dumps(data, ensure_ascii=False) + "\n")
             out.flush()

@@ -107,7 +107,7 @@ class LanguageGuesser:
                 en_votes += 0.5
         if vi_votes > en_votes:
             return VI
-        if en_votes > vi_votes and (en_votes >= 1 or _langdetect_en_probability(text) >= 0.9):
+        if en_votes > vi_votes and en_votes >= 1:
             return EN
         return EN if _langdetect_en_probability(text) >= 0.9 else default
 

@@ -72,6 +72,16 @@ class _Doc:
     length: int = 0
 
 
+@dataclass(frozen=True, slots=True)
+class _Prepared:
+    q_str: str  # the query's terms, for the rerank
+    content: str  # without stop words, for the title
+    bigrams: list[str]
+    bigram_weight: float
+    content_only: bool
+    total: float  # the IDF weight coverage is divided by
+
+
 @dataclass(slots=True)
 class Query:
     tokens: list[Token]
@@ -211,9 +221,19 @@ class SearchIndex:
                     scores[i] = scores.get(i, 0.0) + 0.3 * self.body_idf[t]
         return sorted(scores.items(), key=lambda x: -x[1])[:k]
 
-    def _score(self, q: Query, doc: _Doc, q_str: str, bigrams: list[str]) -> tuple[float, float]:
-        content_only = any(t not in self.lexicon.stopwords for t in q.terms)  # filler words then do not count
-        total = sum(self._weight(t) for t in q.terms if not content_only or t not in self.lexicon.stopwords) or 1.0
+    def _prepare(self, q: Query) -> _Prepared:
+        """What scoring needs from the query alone, computed once rather than per candidate."""
+        stop = self.lexicon.stopwords
+        content_only = any(t not in stop for t in q.terms)  # filler words then do not count
+        total = sum(self._weight(t) for t in q.terms if not content_only or t not in stop) or 1.0
+        bigrams = _bigrams(q.terms)
+        bigram_weight = sum(self.idf.get(b, self.unknown_idf) for b in bigrams)
+        q_str = " ".join(q.terms)
+        content = " ".join(t for t in q.terms if t not in stop) or q_str
+        return _Prepared(q_str, content, bigrams, bigram_weight, content_only, total)
+
+    def _score(self, q: Query, p: _Prepared, doc: _Doc) -> tuple[float, float]:
+        content_only, total = p.content_only, p.total
         covered = 0.0
         last = len(q.terms) - 1
         for i, (term, tone, exact) in enumerate(zip(q.terms, q.toned, q.exact)):
@@ -224,20 +244,18 @@ class SearchIndex:
                 continue
             # a syllable found only inside another compound (thời tiết / tiết kiệm) counts less
             pairs = ([f"{q.terms[i - 1]}_{term}"] if i > 0 else []) + ([f"{term}_{q.terms[i + 1]}"] if i < last else [])
-            if pairs and term not in self.lexicon.stopwords and not any(p in doc.terms for p in pairs):
+            if pairs and term not in self.lexicon.stopwords and not any(pair in doc.terms for pair in pairs):
                 credit *= COMPOUND_CREDIT
             covered += self._weight(term) * credit * (1.0 if not exact or tone in doc.toned else 0.4)
         coverage = covered / total
-        if bigrams:
-            bw = sum(self.idf.get(b, self.unknown_idf) for b in bigrams)
-            bigram_cov = sum(self.idf.get(b, 0.0) for b in bigrams if b in doc.terms) / bw
+        if p.bigrams:
+            bigram_cov = sum(self.idf.get(b, 0.0) for b in p.bigrams if b in doc.terms) / p.bigram_weight
         else:
             bigram_cov = coverage
         sim = max(
-            (0.35 * fuzz.token_set_ratio(q_str, p) + 0.65 * fuzz.token_sort_ratio(q_str, p) for p in doc.phrasings), default=0.0
+            (0.35 * fuzz.token_set_ratio(p.q_str, s) + 0.65 * fuzz.token_sort_ratio(p.q_str, s) for s in doc.phrasings), default=0.0
         ) / 100
-        content = " ".join(t for t in q.terms if t not in self.lexicon.stopwords) or q_str
-        title = max((fuzz.token_sort_ratio(content, t) for t in doc.titles), default=0.0) / 100
+        title = max((fuzz.token_sort_ratio(p.content, t) for t in doc.titles), default=0.0) / 100
         score = 0.45 * coverage + 0.25 * sim + 0.20 * bigram_cov + 0.10 * title
         return min(1.0, max(0.0, score)), coverage
 
@@ -246,13 +264,12 @@ class SearchIndex:
         reply_lang = lang or self.language.detect(text)
         if not q.terms:
             return SearchResult(text, reply_lang, q.country, q.urgent, NONE, ())
-        q_str = " ".join(q.terms)
-        bigrams = _bigrams(q.terms)
+        prepared = self._prepare(q)
         scored = []
         danger = {e for e in q.danger if e in self._doc_index}
         candidates = {i for i, _ in self._candidates(q.terms, max(20, limit))} | {self._doc_index[e] for e in danger}
         for i in candidates:
-            score, coverage = self._score(q, self.docs[i], q_str, bigrams)
+            score, coverage = self._score(q, prepared, self.docs[i])
             scored.append((score, coverage, self.docs[i].entry_id))
         if danger:  # the lexicon names the entry a danger sign needs: it goes first, whatever else matched
             top_other = max((sc for sc, _, eid in scored if eid not in danger), default=0.0)
