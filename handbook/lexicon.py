@@ -7,6 +7,7 @@ word in its toned form; a token typed without diacritics matches every word that
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
 import yaml
@@ -43,7 +44,12 @@ def tokens(text: str) -> list[Token]:
     """The words of a text. When any word carries diacritics, every word is taken as typed (exact)."""
     ws = words(text)
     typed_with_marks = any(has_marks(w) for w in ws)
-    return [Token.of(w, exact=typed_with_marks) for w in ws]
+    return [_token(w, typed_with_marks) for w in ws]
+
+
+@lru_cache(maxsize=65536)
+def _token(word: str, exact: bool) -> Token:  # Tokens are immutable: the handbook's words repeat a lot
+    return Token.of(word, exact=exact)
 
 
 class PhraseMatcher:

@@ -85,8 +85,18 @@ def _parse(path: Path, report: _Report) -> object:
     except (OSError, UnicodeDecodeError) as exc:
         report.error(1, f"cannot read the file: {exc}")
         return None
-    _duplicate_keys(data, report)
+    except RecursionError:
+        report.error(1, _TOO_DEEP)
+        return None
+    try:
+        _duplicate_keys(data, report)
+    except RecursionError:
+        report.error(1, _TOO_DEEP)
+        return None
     return data
+
+
+_TOO_DEEP = "YAML nested far too deeply (runaway brackets or indentation?): a handbook file is only a few levels deep"
 
 
 def _duplicate_keys(node: object, report: _Report) -> None:

@@ -7,6 +7,7 @@ synonyms, country words, danger signs), Telex repair, typo repair against the ha
 
 from __future__ import annotations
 
+import heapq
 import math
 import re
 from collections import Counter
@@ -23,6 +24,10 @@ ANSWER, CHOICES, NONE = "answer", "choices", "none"
 BODY_CREDIT = 0.5  # a query word found only in an entry's answer counts half
 DANGER_BOOST = 0.3  # added to the entry a danger sign names
 COMPOUND_CREDIT = 0.6  # a word found, but never next to its neighbour in the query
+# the score: IDF-weighted coverage, bigram coverage, nearest phrasing, title
+K1, B = 1.2, 0.5  # BM25 for the candidates
+BODY_WEIGHT = 0.3  # an answer word's share of its IDF in the candidates' BM25
+W_COVERAGE, W_BIGRAMS, W_SIMILARITY, W_TITLE = 0.45, 0.20, 0.25, 0.10
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,14 +73,15 @@ class _Doc:
     toned: set = field(default_factory=set)  # toned forms of its words, for queries typed with diacritics
     titles: list = field(default_factory=list)  # analysed titles
     body: set = field(default_factory=set)  # words of the answers only: weaker evidence
-    phrasings: list = field(default_factory=list)  # analysed strings for the rerank
+    phrasings: list = field(default_factory=list)  # analysed strings for the rerank, words sorted
     length: int = 0
 
 
 @dataclass(frozen=True, slots=True)
 class _Prepared:
     q_str: str  # the query's terms, for the rerank
-    content: str  # without stop words, for the title
+    q_sorted: str  # the same, words sorted
+    content_sorted: str  # without stop words, words sorted, for the title
     bigrams: list[str]
     bigram_weight: float
     content_only: bool
@@ -114,16 +120,16 @@ class SearchIndex:
             fields = [*entry.questions.get("vi", ()), *entry.questions.get("en", ()), entry.title.vi, entry.title.en,
                       *entry.keywords.get("vi", ()), *entry.keywords.get("en", ())]
             for text in fields:
-                q = self.analyse(text, repair=False)
+                q = self.analyse(text, indexing=True)
                 if q.terms:
-                    doc.phrasings.append(" ".join(q.terms))
+                    doc.phrasings.append(_sorted(q.terms))
                     doc.terms.update(_with_bigrams(q.terms))
                     doc.toned.update(q.toned)
-            doc.titles = [" ".join(self.analyse(t, repair=False).terms) for t in (entry.title.vi, entry.title.en)]
+            doc.titles = [_sorted(self.analyse(t, indexing=True).terms) for t in (entry.title.vi, entry.title.en)]
             bodies = [entry.answer.vi, entry.answer.en, *(p.vi for p in entry.countries.values()), *(p.en for p in entry.countries.values())]
             doc.terms.update(_DIGITS.findall(" ".join(bodies)))  # phone numbers and codes name their entry
             doc.unigrams = {t for t in doc.terms if "_" not in t}
-            body = self.analyse(" ".join(bodies), repair=False)
+            body = self.analyse(" ".join(bodies), indexing=True)
             doc.body = set(body.terms) - doc.unigrams
             doc.toned.update(body.toned)
             doc.length = sum(doc.terms.values())
@@ -136,33 +142,38 @@ class SearchIndex:
         self.idf = {t: math.log(1 + (n - c + 0.5) / (c + 0.5)) for t, c in df.items()}
         self.unknown_idf = math.log(1 + (n + 0.5) / 0.5)
         self.avg_len = sum(d.length for d in self.docs) / n
-        self.postings: dict[str, list[tuple[int, int]]] = {}
+        # BM25 term weights per entry, computed once: postings[term] = {entry number: weight}
+        self.postings: dict[str, dict[int, float]] = {}
         for i, d in enumerate(self.docs):
+            length_norm = K1 * (1 - B + B * d.length / self.avg_len)
             for t, tf in d.terms.items():
-                self.postings.setdefault(t, []).append((i, tf))
+                self.postings.setdefault(t, {})[i] = tf * (K1 + 1) / (tf + length_norm)
+        self.max_norm = {t: max(posting.values()) for t, posting in self.postings.items()}
         self.vocab = sorted(t for t in self.idf if "_" not in t)
         self._vocab_set = set(self.vocab)
         body_df = Counter(t for d in self.docs for t in d.body)
         self.body_idf = {t: math.log(1 + (n - c + 0.5) / (c + 0.5)) for t, c in body_df.items()}
-        self.body_postings: dict[str, list[int]] = {}
+        self.body_postings: dict[str, dict[int, float]] = {}
         for i, d in enumerate(self.docs):
             for t in d.body:
-                self.body_postings.setdefault(t, []).append(i)
+                self.body_postings.setdefault(t, {})[i] = 1.0
         self._known = self._vocab_set | set(self.body_idf) | lexicon.words
         self._toned_known = set().union(*(d.toned for d in self.docs))
         self._doc_index = {d.entry_id: i for i, d in enumerate(self.docs)}
         self.language = LanguageGuesser(frozenset(vi_words | (lexicon.words - en_words)), frozenset(en_words))
 
     # --- analysis -------------------------------------------------------------------------------
-    def analyse(self, text: str, *, repair: bool = True) -> Query:
+    def analyse(self, text: str, *, indexing: bool = False) -> Query:
+        """A query's terms, country and danger signs; for the handbook's own text (indexing) only the
+        terms, without typo repair."""
         lex = self.lexicon
         toks = [x for t in tokens(text) for x in lex.expand(t)]
-        if repair:
+        if not indexing:
             toks = [self._repair(t) for t in toks]
             # a word typed with diacritics that the handbook does not know is a typo: match it folded
             toks = [replace(t, exact=False) if t.exact and t.toned not in self._toned_known else t for t in toks]
-        country_spans = [(s, e) for s, e, _ in lex.countries.find_all(toks)]
-        in_country = {i for s, e in country_spans for i in range(s, e)}
+        country_spans = lex.countries.find_all(toks)
+        in_country = {i for s, e, _ in country_spans for i in range(s, e)}
         syn = {s: (e, canon) for s, e, canon in lex.synonyms.find_all(toks)}
         kept: list[Token] = []
         i = 0
@@ -176,6 +187,8 @@ class SearchIndex:
             if i not in in_country:
                 kept.append(toks[i])
             i += 1
+        if indexing:
+            return Query(toks, [t.folded for t in kept], [t.toned for t in kept], [], None, [])
         return Query(toks, [t.folded for t in kept], [t.toned for t in kept], [t.exact and t.marked for t in kept],
                      lex.country_of(toks), lex.danger_signs(toks))
 
@@ -204,22 +217,45 @@ class SearchIndex:
         return w * 0.25 if term in self.lexicon.stopwords else w
 
     def _candidates(self, terms: list[str], k: int) -> list[tuple[int, float]]:
-        k1, b = 1.2, 0.5
-        scores: dict[int, float] = {}
+        """The k best entries by BM25 (syllables, bigrams, and answer words at lower weight).
+
+        Terms go from the one that can add most to the one that can add least (MaxScore): once the
+        k-th best score so far beats all that the remaining terms could add together, no entry outside
+        the pool can reach the top k, so those terms only update the pool. Exact, and fast when a query
+        holds very common words.
+        """
+        stop = self.lexicon.stopwords
+        plan: list[tuple[float, float, dict[int, float]]] = []  # (most it can add, weight, postings)
         for t in set(_with_bigrams(terms)):
             idf = self.idf.get(t)
-            if idf is None:
-                continue
-            if t in self.lexicon.stopwords:
-                idf *= 0.25
-            for i, tf in self.postings[t]:
-                norm = tf * (k1 + 1) / (tf + k1 * (1 - b + b * self.docs[i].length / self.avg_len))
-                scores[i] = scores.get(i, 0.0) + idf * norm
+            if idf is not None:
+                idf *= 0.25 if t in stop else 1.0
+                plan.append((idf * self.max_norm[t], idf, self.postings[t]))
         for t in set(terms):
-            if t in self.body_postings and t not in self.lexicon.stopwords:
-                for i in self.body_postings[t]:
-                    scores[i] = scores.get(i, 0.0) + 0.3 * self.body_idf[t]
-        return sorted(scores.items(), key=lambda x: -x[1])[:k]
+            if t in self.body_postings and t not in stop:
+                weight = BODY_WEIGHT * self.body_idf[t]
+                plan.append((weight, weight, self.body_postings[t]))
+        plan.sort(key=lambda x: -x[0])
+        rest = sum(bound for bound, _, _ in plan)
+        scores: dict[int, float] = {}
+        pool_closed = False
+        for bound, weight, posting in plan:
+            if not pool_closed and len(scores) >= k and rest < heapq.nlargest(k, scores.values())[-1]:
+                pool_closed = True
+            if not pool_closed:
+                for i, norm in posting.items():
+                    scores[i] = scores.get(i, 0.0) + weight * norm
+            elif len(posting) < len(scores):
+                for i, norm in posting.items():
+                    if i in scores:
+                        scores[i] += weight * norm
+            else:
+                for i in scores:
+                    norm = posting.get(i)
+                    if norm:
+                        scores[i] += weight * norm
+            rest -= bound
+        return heapq.nlargest(k, scores.items(), key=lambda x: x[1])
 
     def _prepare(self, q: Query) -> _Prepared:
         """What scoring needs from the query alone, computed once rather than per candidate."""
@@ -229,11 +265,12 @@ class SearchIndex:
         bigrams = _bigrams(q.terms)
         bigram_weight = sum(self.idf.get(b, self.unknown_idf) for b in bigrams)
         q_str = " ".join(q.terms)
-        content = " ".join(t for t in q.terms if t not in stop) or q_str
-        return _Prepared(q_str, content, bigrams, bigram_weight, content_only, total)
+        content = [t for t in q.terms if t not in stop] or q.terms
+        return _Prepared(q_str, _sorted(q.terms), _sorted(content), bigrams, bigram_weight, content_only, total)
 
-    def _score(self, q: Query, p: _Prepared, doc: _Doc) -> tuple[float, float]:
-        content_only, total = p.content_only, p.total
+    def _evidence(self, q: Query, p: _Prepared, doc: _Doc) -> tuple[float, float]:
+        """The word-level part of the score (coverage and bigram coverage): cheap, computed for every candidate."""
+        content_only = p.content_only
         covered = 0.0
         last = len(q.terms) - 1
         for i, (term, tone, exact) in enumerate(zip(q.terms, q.toned, q.exact)):
@@ -247,17 +284,56 @@ class SearchIndex:
             if pairs and term not in self.lexicon.stopwords and not any(pair in doc.terms for pair in pairs):
                 credit *= COMPOUND_CREDIT
             covered += self._weight(term) * credit * (1.0 if not exact or tone in doc.toned else 0.4)
-        coverage = covered / total
+        coverage = covered / p.total
         if p.bigrams:
             bigram_cov = sum(self.idf.get(b, 0.0) for b in p.bigrams if b in doc.terms) / p.bigram_weight
         else:
             bigram_cov = coverage
-        sim = max(
-            (0.35 * fuzz.token_set_ratio(p.q_str, s) + 0.65 * fuzz.token_sort_ratio(p.q_str, s) for s in doc.phrasings), default=0.0
-        ) / 100
-        title = max((fuzz.token_sort_ratio(p.content, t) for t in doc.titles), default=0.0) / 100
-        score = 0.45 * coverage + 0.25 * sim + 0.20 * bigram_cov + 0.10 * title
-        return min(1.0, max(0.0, score)), coverage
+        return W_COVERAGE * coverage + W_BIGRAMS * bigram_cov, coverage
+
+    @staticmethod
+    def _likeness(p: _Prepared, doc: _Doc, need: float) -> float | None:
+        """The string-level part: how close the query is to the entry's nearest phrasing and to its title,
+        or None once it is certain to be below `need`.
+
+        Phrasings and titles are stored with their words sorted, so token_sort_ratio is a plain ratio,
+        computed for all phrasings in one call; the dearer token_set_ratio (at most 100) only where it
+        can still raise the best.
+        """
+        title = W_TITLE * max((fuzz.ratio(p.content_sorted, t) for t in doc.titles), default=0.0) / 100
+        ranked = process.extract(p.q_sorted, doc.phrasings, scorer=fuzz.ratio, limit=None)
+        if not ranked or W_SIMILARITY * (35 + 0.65 * ranked[0][1]) / 100 + title < need:
+            return None if ranked else title
+        sim = 0.0  # max over phrasings of 0.35 token_set_ratio + 0.65 token_sort_ratio
+        for phrasing, ratio, _ in ranked:
+            if 35 + 0.65 * ratio <= sim:
+                break
+            cutoff = max(0.0, (sim - 0.65 * ratio) / 0.35)  # below it the phrasing cannot raise the best
+            sim = max(sim, 0.35 * fuzz.token_set_ratio(p.q_str, phrasing, score_cutoff=cutoff) + 0.65 * ratio)
+        return W_SIMILARITY * sim / 100 + title
+
+    def _rank(self, q: Query, p: _Prepared, candidates: set[int], danger: set[int], keep: int) -> list[tuple[float, float, int]]:
+        """Full scores for every candidate that could reach the best `keep` (and for every danger entry).
+
+        Candidates are taken in order of their word-level evidence; the string-level part adds at most
+        W_SIMILARITY + W_TITLE, so once a candidate's evidence plus that cannot beat the `keep`-th best
+        full score, neither can any after it. The ranking is exactly that of scoring them all.
+        """
+        partial = sorted(((*self._evidence(q, p, self.docs[i]), i) for i in candidates), key=lambda x: (-x[0], x[2]))
+        best: list[float] = []  # min-heap of the `keep` best full scores outside the danger entries
+        scored = []
+        for evidence, coverage, i in partial:
+            bar = best[0] - evidence if i not in danger and len(best) >= keep else -math.inf
+            if bar > W_SIMILARITY + W_TITLE:
+                continue
+            likeness = self._likeness(p, self.docs[i], bar)
+            if likeness is None:
+                continue
+            score = min(1.0, max(0.0, evidence + likeness))
+            scored.append((score, coverage, i))
+            if i not in danger:
+                (heapq.heappush if len(best) < keep else heapq.heappushpop)(best, score)
+        return scored
 
     def search(self, text: str, *, limit: int = 5, lang: str | None = None) -> SearchResult:
         q = self.analyse(text)
@@ -265,19 +341,17 @@ class SearchIndex:
         if not q.terms:
             return SearchResult(text, reply_lang, q.country, q.urgent, NONE, ())
         prepared = self._prepare(q)
-        scored = []
-        danger = {e for e in q.danger if e in self._doc_index}
-        candidates = {i for i, _ in self._candidates(q.terms, max(20, limit))} | {self._doc_index[e] for e in danger}
-        for i in candidates:
-            score, coverage = self._score(q, prepared, self.docs[i])
-            scored.append((score, coverage, self.docs[i].entry_id))
+        danger_ids = {e for e in q.danger if e in self._doc_index}
+        danger = {self._doc_index[e] for e in danger_ids}
+        candidates = {i for i, _ in self._candidates(q.terms, max(20, limit))} | danger
+        scored = [(sc, cov, self.docs[i].entry_id) for sc, cov, i in self._rank(q, prepared, candidates, danger, max(limit, 2))]
         if danger:  # the lexicon names the entry a danger sign needs: it goes first, whatever else matched
-            top_other = max((sc for sc, _, eid in scored if eid not in danger), default=0.0)
+            top_other = max((sc for sc, _, eid in scored if eid not in danger_ids), default=0.0)
             scored = [(min(1.0, max(sc + DANGER_BOOST, top_other + 0.01)), max(cov, self.thresholds.coverage), eid)
-                      if eid in danger else (sc, cov, eid) for sc, cov, eid in scored]
+                      if eid in danger_ids else (sc, cov, eid) for sc, cov, eid in scored]
         scored.sort(key=lambda x: (-x[0], x[2]))
         hits = tuple(Hit(eid, round(s, 4)) for s, _, eid in scored[:limit])
-        outcome = ANSWER if scored and scored[0][2] in danger else self._outcome(scored)
+        outcome = ANSWER if scored and scored[0][2] in danger_ids else self._outcome(scored)
         entry = self.handbook.entries.get(hits[0].id) if hits and outcome == ANSWER else None
         urgent = q.urgent or bool(entry and entry.urgent)
         return SearchResult(text, reply_lang, q.country, urgent, outcome, hits)
@@ -300,3 +374,7 @@ def _bigrams(terms: list[str]) -> list[str]:
 
 def _with_bigrams(terms: list[str]) -> list[str]:
     return [*terms, *_bigrams(terms)]
+
+
+def _sorted(terms: list[str]) -> str:
+    return " ".join(sorted(terms))

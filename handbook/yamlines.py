@@ -5,6 +5,9 @@ from __future__ import annotations
 import datetime
 
 import yaml
+from yaml.composer import Composer
+from yaml.constructor import SafeConstructor
+from yaml.resolver import Resolver
 
 
 class LineMap(dict):
@@ -28,8 +31,26 @@ class BadDate(str):
     """A value that looked like a date but is not one (2026-13-45): kept as text to report it."""
 
 
-class _Loader(yaml.SafeLoader):
-    pass
+if yaml.__with_libyaml__:
+    from yaml.cyaml import CParser
+
+    class _Loader(Composer, CParser, SafeConstructor, Resolver):
+        """libyaml's parser (about 9x faster than PyYAML's own) under PyYAML's Python composer.
+
+        libyaml's own composer recurses in C: a file of 50,000 "[" crashes the process. The Python
+        composer raises RecursionError instead, which the loader reports as a content error.
+        """
+
+        def __init__(self, stream: str):
+            CParser.__init__(self, stream)
+            Composer.__init__(self)
+            SafeConstructor.__init__(self)
+            Resolver.__init__(self)
+
+else:  # pragma: no cover - PyYAML built without libyaml
+
+    class _Loader(yaml.SafeLoader):
+        pass
 
 
 def _mapping(loader: _Loader, node: yaml.MappingNode) -> LineMap:
@@ -60,7 +81,7 @@ def _sequence(loader: _Loader, node: yaml.SequenceNode) -> LineList:
 
 def _timestamp(loader: _Loader, node: yaml.ScalarNode) -> object:
     try:
-        return yaml.SafeLoader.construct_yaml_timestamp(loader, node)
+        return SafeConstructor.construct_yaml_timestamp(loader, node)
     except (ValueError, OverflowError):
         return BadDate(node.value)
 

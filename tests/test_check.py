@@ -159,6 +159,17 @@ def test_cli_reports_yaml_syntax_error_at_its_line(repo_root, content_copy):
     assert hits and "yaml" in hits[0].lower(), done.stdout
 
 
+@pytest.mark.parametrize("depth", [400, 50_000])
+def test_absurdly_nested_file_is_a_content_error_not_a_crash(repo_root, content_copy, depth):
+    path = content_copy / "handbook" / "12-nested.yaml"
+    path.write_text("chapter: x\nentries: " + "[" * depth + "]" * depth + "\n", encoding="utf-8")
+    done = run_check(repo_root, content_copy)
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert "Traceback" not in done.stdout + done.stderr
+    hits = [x for x in done.stdout.splitlines() if x.startswith(f"{rel(content_copy, path)}:1: error:")]
+    assert hits and "nested far too deeply" in hits[0], done.stdout
+
+
 # --- errors, planted in a real chapter file -------------------------------------------------------
 def test_misspelt_key_questons_is_an_error_at_its_line(content_copy):
     path = first_chapter(content_copy)

@@ -11,6 +11,11 @@ import time
 import pytest
 from bot_process import REPO, TOKEN, BotProcess
 
+from bot.config import Config
+from bot.wiring import build_core
+from handbook.conversation import Incoming
+from handbook.library import Library
+
 ADMIN = 4545
 WATCH = 5.0  # the bot looks at the content files every 5 s
 
@@ -29,12 +34,12 @@ def test_broken_files_appearing_while_running_keep_the_last_good_handbook(tg, tm
         tg.send_text(admin, "/start")  # the admin's chat with the bot is open
         tg.wait_replies(admin.id, count=2)
 
-        # a file that crashes the YAML parser itself (RecursionError): guards Core.reload and the
-        # watcher against failures other than ContentError
+        # a file nested 50,000 deep: libyaml's own composer would crash the process (C recursion);
+        # ours is refused as content, naming the file
         broken = content_copy / "handbook" / "12-new.yaml"
         broken.write_text("[" * 50_000 + "]" * 50_000, encoding="utf-8")
         [told] = tg.wait_replies(admin.id, timeout=WATCH * 3)
-        assert "RecursionError" in told.text
+        assert "12-new.yaml:1:" in told.text and "nested far too deeply" in told.text
         assert answers_fever(tg, user)
 
         # then a YAML syntax error: refused, the admin is told where (so the watcher is still alive)
@@ -72,3 +77,20 @@ def test_a_missing_content_or_handbook_directory_is_a_one_line_error_naming_it(t
     lines = done.stderr.strip().splitlines()
     assert len(lines) == 1, done.stderr
     assert str(target) in lines[0] and "does not exist" in lines[0] and "Traceback" not in done.stderr
+
+
+class _BrokenLibrary(Library):
+    """A library whose reload fails in a way the loader does not foresee."""
+
+    def reload(self):
+        raise UnicodeError("a failure nobody planned for")
+
+
+def test_an_unforeseen_reload_failure_keeps_the_last_good_handbook_and_says_why(tmp_path, content_dir):
+    config = Config.from_env({"HEALTHBOT_CONTENT": str(content_dir), "HEALTHBOT_DB": str(tmp_path / "h.db")})
+    core = build_core(config=config, with_usage=False)
+    core.library.__class__ = _BrokenLibrary
+    ok, told = core.reload()
+    assert not ok and "UnicodeError" in told and str(content_dir) in told
+    reply = core.handle(1, Incoming("text", "sốt cao phải làm sao"))
+    assert any(b.data == "fb:+:fever" for m in reply.messages for row in m.keyboard for b in row)
