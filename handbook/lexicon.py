@@ -93,11 +93,16 @@ class Lexicon:
     danger: PhraseMatcher = field(default_factory=PhraseMatcher)  # phrase -> entry id or ""
     harmless: PhraseMatcher = field(default_factory=PhraseMatcher)  # phrase -> True ("unless")
     stopwords: frozenset[str] = frozenset()  # folded
+    stopwords_toned: frozenset[str] = frozenset()  # as written: bao (nhiêu) is one, bão (storm) is not
     words: frozenset[str] = frozenset()  # folded words the lexicon knows
 
     def expand(self, tok: Token) -> list[Token]:
         """A chat abbreviation's full form, or the token itself."""
         return self.abbreviations.get(tok.toned) or [tok]
+
+    def is_stopword(self, tok: Token) -> bool:
+        """Filler? Typed with diacritics the exact word decides (cần is, cắn is not); typed without, the folded."""
+        return tok.toned in self.stopwords_toned if tok.exact else tok.folded in self.stopwords
 
     def country_of(self, toks: list[Token]) -> str | None:
         hits = {value for _, _, value in self.countries.find_all(toks)}
@@ -162,6 +167,7 @@ def build(data: dict) -> Lexicon:
     for phrase in danger.get("unless") or []:
         lex.harmless.add(str(phrase), True)
     lex.stopwords = frozenset(fold(str(w)) for w in data.get("stopwords") or [])
+    lex.stopwords_toned = frozenset(toned(str(w)) for w in data.get("stopwords") or [])
     lex.words = frozenset(known)
     return lex
 

@@ -18,7 +18,7 @@ from rapidfuzz import fuzz, process
 from .language import LanguageGuesser, looks_vietnamese
 from .lexicon import Lexicon, Token, tokens
 from .model import Handbook
-from .textnorm import fold, telex_fold, words
+from .textnorm import fold, singular, telex_fold, words
 
 ANSWER, CHOICES, NONE = "answer", "choices", "none"
 BODY_CREDIT = 0.5  # a query word found only in an entry's answer counts half
@@ -26,6 +26,8 @@ DANGER_BOOST = 0.3  # added to the entry a danger sign names
 COMPOUND_CREDIT = 0.6  # a word found, but never next to its neighbour in the query
 # the score: IDF-weighted coverage, bigram coverage, nearest phrasing, title
 K1, B = 1.2, 0.5  # BM25 for the candidates
+STOP_WEIGHT = 0.25  # a filler word's share of its IDF
+STOP_PAIR_WEIGHT = 0.5  # a word pair's share when one of the two is a filler (bị đau)
 BODY_WEIGHT = 0.3  # an answer word's share of its IDF in the candidates' BM25
 W_COVERAGE, W_BIGRAMS, W_SIMILARITY, W_TITLE = 0.45, 0.20, 0.25, 0.10
 
@@ -83,7 +85,8 @@ class _Prepared:
     q_sorted: str  # the same, words sorted
     content_sorted: str  # without stop words, words sorted, for the title
     bigrams: list[str]
-    bigram_weight: float
+    bigram_weights: list[float]
+    bigram_weight: float  # their sum
     content_only: bool
     total: float  # the IDF weight coverage is divided by
 
@@ -94,6 +97,7 @@ class Query:
     terms: list[str]  # folded, after abbreviations, repair and synonyms; country words left out
     toned: list[str]  # the same terms in toned form
     exact: list[bool]  # per term: typed with diacritics, so only the toned form matches fully
+    stop: list[bool]  # per term: a filler word (see Lexicon.is_stopword)
     country: str | None
     danger: list[str]  # entry ids named by danger signs ("" for a sign with no entry)
 
@@ -187,10 +191,17 @@ class SearchIndex:
             if i not in in_country:
                 kept.append(toks[i])
             i += 1
+        kept = [self._singular(t) for t in kept]
         if indexing:
-            return Query(toks, [t.folded for t in kept], [t.toned for t in kept], [], None, [])
+            return Query(toks, [t.folded for t in kept], [t.toned for t in kept], [], [], None, [])
         return Query(toks, [t.folded for t in kept], [t.toned for t in kept], [t.exact and t.marked for t in kept],
-                     lex.country_of(toks), lex.danger_signs(toks))
+                     [lex.is_stopword(t) for t in kept], lex.country_of(toks), lex.danger_signs(toks))
+
+    def _singular(self, tok: Token) -> Token:
+        if tok.marked or tok.folded in self.lexicon.words or tok.folded in self.lexicon.stopwords:
+            return tok
+        one = singular(tok.folded)
+        return tok if one == tok.folded else replace(tok, folded=one, toned=one)
 
     def _repair(self, tok: Token) -> Token:
         """Telex typed with the input method off, an English inflection, or a typo of a handbook word."""
@@ -212,11 +223,11 @@ class SearchIndex:
         return tok
 
     # --- scoring --------------------------------------------------------------------------------
-    def _weight(self, term: str) -> float:
+    def _weight(self, term: str, stop: bool) -> float:
         w = self.idf.get(term) or self.body_idf.get(term) or (0.5 if term.isdigit() else self.unknown_idf)
-        return w * 0.25 if term in self.lexicon.stopwords else w
+        return w * STOP_WEIGHT if stop else w
 
-    def _candidates(self, terms: list[str], k: int) -> list[tuple[int, float]]:
+    def _candidates(self, q: Query, k: int) -> list[tuple[int, float]]:
         """The k best entries by BM25 (syllables, bigrams, and answer words at lower weight).
 
         Terms go from the one that can add most to the one that can add least (MaxScore): once the
@@ -224,14 +235,14 @@ class SearchIndex:
         the pool can reach the top k, so those terms only update the pool. Exact, and fast when a query
         holds very common words.
         """
-        stop = self.lexicon.stopwords
+        stop = {t for t, s in zip(q.terms, q.stop) if s} - {t for t, s in zip(q.terms, q.stop) if not s}
         plan: list[tuple[float, float, dict[int, float]]] = []  # (most it can add, weight, postings)
-        for t in set(_with_bigrams(terms)):
+        for t in set(_with_bigrams(q.terms)):
             idf = self.idf.get(t)
             if idf is not None:
-                idf *= 0.25 if t in stop else 1.0
+                idf *= STOP_WEIGHT if t in stop else 1.0
                 plan.append((idf * self.max_norm[t], idf, self.postings[t]))
-        for t in set(terms):
+        for t in set(q.terms):
             if t in self.body_postings and t not in stop:
                 weight = BODY_WEIGHT * self.body_idf[t]
                 plan.append((weight, weight, self.body_postings[t]))
@@ -259,34 +270,35 @@ class SearchIndex:
 
     def _prepare(self, q: Query) -> _Prepared:
         """What scoring needs from the query alone, computed once rather than per candidate."""
-        stop = self.lexicon.stopwords
-        content_only = any(t not in stop for t in q.terms)  # filler words then do not count
-        total = sum(self._weight(t) for t in q.terms if not content_only or t not in stop) or 1.0
+        content_only = not all(q.stop)  # filler words then do not count
+        total = sum(self._weight(t, s) for t, s in zip(q.terms, q.stop) if not (content_only and s)) or 1.0
         bigrams = _bigrams(q.terms)
-        bigram_weight = sum(self.idf.get(b, self.unknown_idf) for b in bigrams)
+        # a pair with a filler word (bị đau) says less than a pair of content words (đau đầu)
+        bigram_weights = [self.idf.get(b, self.unknown_idf) * (STOP_PAIR_WEIGHT if s1 or s2 else 1.0)
+                          for b, s1, s2 in zip(bigrams, q.stop, q.stop[1:])]
         q_str = " ".join(q.terms)
-        content = [t for t in q.terms if t not in stop] or q.terms
-        return _Prepared(q_str, _sorted(q.terms), _sorted(content), bigrams, bigram_weight, content_only, total)
+        content = [t for t, s in zip(q.terms, q.stop) if not s] or q.terms
+        return _Prepared(q_str, _sorted(q.terms), _sorted(content), bigrams, bigram_weights, sum(bigram_weights), content_only, total)
 
     def _evidence(self, q: Query, p: _Prepared, doc: _Doc) -> tuple[float, float]:
         """The word-level part of the score (coverage and bigram coverage): cheap, computed for every candidate."""
         content_only = p.content_only
         covered = 0.0
         last = len(q.terms) - 1
-        for i, (term, tone, exact) in enumerate(zip(q.terms, q.toned, q.exact)):
-            if content_only and term in self.lexicon.stopwords:
+        for i, (term, tone, exact, stop) in enumerate(zip(q.terms, q.toned, q.exact, q.stop)):
+            if content_only and stop:
                 continue
             credit = 1.0 if term in doc.unigrams else BODY_CREDIT if term in doc.body else 0.0
             if not credit:
                 continue
             # a syllable found only inside another compound (thời tiết / tiết kiệm) counts less
             pairs = ([f"{q.terms[i - 1]}_{term}"] if i > 0 else []) + ([f"{term}_{q.terms[i + 1]}"] if i < last else [])
-            if pairs and term not in self.lexicon.stopwords and not any(pair in doc.terms for pair in pairs):
+            if pairs and not stop and not any(pair in doc.terms for pair in pairs):
                 credit *= COMPOUND_CREDIT
-            covered += self._weight(term) * credit * (1.0 if not exact or tone in doc.toned else 0.4)
+            covered += self._weight(term, stop) * credit * (1.0 if not exact or tone in doc.toned else 0.4)
         coverage = covered / p.total
         if p.bigrams:
-            bigram_cov = sum(self.idf.get(b, 0.0) for b in p.bigrams if b in doc.terms) / p.bigram_weight
+            bigram_cov = sum(w for b, w in zip(p.bigrams, p.bigram_weights) if b in doc.terms) / p.bigram_weight
         else:
             bigram_cov = coverage
         return W_COVERAGE * coverage + W_BIGRAMS * bigram_cov, coverage
@@ -343,7 +355,7 @@ class SearchIndex:
         prepared = self._prepare(q)
         danger_ids = {e for e in q.danger if e in self._doc_index}
         danger = {self._doc_index[e] for e in danger_ids}
-        candidates = {i for i, _ in self._candidates(q.terms, max(20, limit))} | danger
+        candidates = {i for i, _ in self._candidates(q, max(20, limit))} | danger
         scored = [(sc, cov, self.docs[i].entry_id) for sc, cov, i in self._rank(q, prepared, candidates, danger, max(limit, 2))]
         if danger:  # the lexicon names the entry a danger sign needs: it goes first, whatever else matched
             top_other = max((sc for sc, _, eid in scored if eid not in danger_ids), default=0.0)

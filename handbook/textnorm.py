@@ -72,6 +72,18 @@ def fold_text(text: str) -> str:
 
 
 # --- Telex typed with the input method off: "benhj vieenj" -> "bệnh viện" (folded: "benh vien") ---
+def singular(word: str) -> str:
+    """An English plural's singular (typhoons -> typhoon, allergies -> allergy, rashes -> rash), so the
+    query and the handbook meet whichever they use. Vietnamese syllables never end in s."""
+    if len(word) < 4 or not word.isascii() or not word.endswith("s") or word.endswith(("ss", "us", "is")):
+        return word
+    if word.endswith("ies"):
+        return word[:-3] + "y"
+    if word.endswith(("ches", "shes", "xes", "sses")):
+        return word[:-2]
+    return word[:-1]
+
+
 _TELEX_TONE = set("sfrxj")
 _TELEX_PAIRS = (("aa", "a"), ("aw", "a"), ("ee", "e"), ("oo", "o"), ("ow", "o"), ("uw", "u"), ("dd", "d"))
 

@@ -150,3 +150,14 @@ def test_food_poisoning_with_a_danger_sign_is_urgent(loaded):
 @pytest.mark.parametrize("text", ["đau bụng quá", "bhyt bên hàn đóng bao nhiêu", "sick leave rights", "xin chào"])
 def test_ordinary_questions_are_not_urgent(loaded, text):
     assert not urgent(loaded, text)
+
+
+@pytest.mark.parametrize(("filler", "meaningful"), [("cần", "cắn"), ("bao", "bão"), ("có", "cổ"), ("đến", "đen"), ("về", "vé")])
+def test_a_filler_word_typed_with_diacritics_is_told_apart_from_its_twin(loaded, filler, meaningful):
+    filler_tok, meaningful_tok = tokens(f"{filler} {meaningful}")
+    assert loaded.lexicon.is_stopword(filler_tok)
+    assert not loaded.lexicon.is_stopword(meaningful_tok)
+
+
+def test_a_filler_word_typed_without_diacritics_stays_a_filler(loaded):
+    assert all(loaded.lexicon.is_stopword(t) for t in tokens("can bao co"))

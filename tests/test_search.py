@@ -165,3 +165,72 @@ def test_reply_language_follows_the_message(loaded):
 
 def test_explicit_language_overrides_detection(loaded):
     assert loaded.index.search("dau bung qua", lang="en").lang == "en"
+
+
+@pytest.mark.parametrize(("one", "many"), [("typhoon", "typhoons"), ("allergy", "allergies"), ("rash", "rashes")])
+def test_singular_and_plural_meet_the_same_entry(loaded, one, many):
+    assert loaded.index.search(one).best.id == loaded.index.search(many).best.id
+
+
+@pytest.mark.parametrize(("query", "expected"), [("bi dau dau", "headache"), ("bi dau bung", "stomach-pain"), ("dạo này hay bị đau đầu", "headache")])
+def test_filler_words_and_their_pairs_do_not_outweigh_the_words_that_name_the_entry(loaded, query, expected):
+    assert loaded.index.search(query).best.id == expected
+
+
+def regression_queries(repo_root) -> list[str]:
+    import yaml
+
+    return [item["q"] for path in sorted((repo_root / "content" / "regression").glob("*.yaml"))
+            for item in yaml.safe_load(path.read_text(encoding="utf-8"))]
+
+
+def test_pruned_ranking_is_the_ranking_of_every_candidate_scored(loaded, repo_root):
+    index = loaded.index
+    for text in regression_queries(repo_root):
+        q = index.analyse(text)
+        if not q.terms:
+            continue
+        p = index._prepare(q)
+        candidates = {i for i, _ in index._candidates(q, 20)}
+        everything = sorted(index._rank(q, p, candidates, set(), keep=len(candidates) + 1), key=lambda x: (-x[0], x[2]))
+        pruned = sorted(index._rank(q, p, candidates, set(), keep=5), key=lambda x: (-x[0], x[2]))
+        assert pruned[:5] == everything[:5], text
+
+
+def test_candidates_are_the_best_by_bm25_over_every_entry(loaded, repo_root):
+    """The MaxScore shortcut against the plain sum over all terms for all entries."""
+    index = loaded.index
+    for text in regression_queries(repo_root):
+        q = index.analyse(text)
+        stop = {t for t, s in zip(q.terms, q.stop) if s} - {t for t, s in zip(q.terms, q.stop) if not s}
+        full = [0.0] * len(index.docs)
+        for t in set(q.terms) | {f"{a}_{b}" for a, b in zip(q.terms, q.terms[1:])}:
+            weight = index.idf.get(t, 0.0) * (0.25 if t in stop else 1.0)
+            for i, norm in index.postings.get(t, {}).items():
+                full[i] += weight * norm
+            if "_" not in t and t not in stop:
+                for i in index.body_postings.get(t, {}):
+                    full[i] += 0.3 * index.body_idf[t]
+        expected = sorted((s for s in full if s > 0), reverse=True)[:20]
+        got = [s for _, s in index._candidates(q, 20)]
+        assert got == pytest.approx(expected), text
+
+
+def test_likeness_shortcuts_give_the_plain_best_over_every_phrasing(loaded, repo_root):
+    """Sorted phrasings, ratio-first ordering and token_set cut-offs against the plain formula."""
+    import math
+
+    from rapidfuzz import fuzz
+
+    from handbook.search import W_SIMILARITY, W_TITLE
+
+    index = loaded.index
+    for text in regression_queries(repo_root)[::4]:
+        q = index.analyse(text)
+        if not q.terms:
+            continue
+        p = index._prepare(q)
+        for doc in index.docs:
+            sim = max((0.35 * fuzz.token_set_ratio(p.q_str, s) + 0.65 * fuzz.token_sort_ratio(p.q_str, s) for s in doc.phrasings), default=0.0)
+            title = max((fuzz.token_sort_ratio(p.content_sorted, t) for t in doc.titles), default=0.0)
+            assert index._likeness(p, doc, -math.inf) == pytest.approx(W_SIMILARITY * sim / 100 + W_TITLE * title / 100), (text, doc.entry_id)

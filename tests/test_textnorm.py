@@ -6,7 +6,7 @@ import unicodedata
 
 import pytest
 
-from handbook.textnorm import MAX_INPUT, clean, fold, fold_text, has_marks, telex_fold, toned, words
+from handbook.textnorm import MAX_INPUT, clean, fold, fold_text, has_marks, singular, telex_fold, toned, words
 
 OLD_AND_NEW_TONES = [("hoà", "hòa"), ("thuỷ", "thủy"), ("quý", "qúy"), ("khoẻ", "khỏe"), ("Hoà", "HÒA")]
 
@@ -120,3 +120,16 @@ def test_clean_accepts_non_strings_and_caps_length():
 def test_folding_is_stable_on_its_own_output():
     for text in ["Đau bụng quá", "thuỷ đậu", "khoẻ không", "bảo hiểm y tế"]:
         assert fold_text(fold_text(text)) == fold_text(text)
+
+
+@pytest.mark.parametrize(
+    ("plural", "one"),
+    [("typhoons", "typhoon"), ("allergies", "allergy"), ("rashes", "rash"), ("glasses", "glass"), ("arms", "arm")],
+)
+def test_english_plural_gives_its_singular(plural, one):
+    assert singular(plural) == one
+
+
+@pytest.mark.parametrize("word", ["stress", "virus", "this", "gas", "thuoc", "bệnhs", "bus", "đau"])
+def test_singular_leaves_non_plurals_and_vietnamese_alone(word):
+    assert singular(word) == word
