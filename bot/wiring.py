@@ -51,7 +51,7 @@ class Core:
         except ContentError as exc:
             log.warning("content reload refused; keeping the last good handbook: %s", exc)
             return False, "\n".join(str(p) for p in exc.problems[:15])
-        except Exception as exc:  # noqa: BLE001 - e.g. RecursionError on absurdly nested YAML
+        except Exception as exc:  # noqa: BLE001 - whatever the loader did not foresee
             log.warning("content reload failed; keeping the last good handbook", exc_info=True)
             return False, f"{self.library.directory}: the files could not be read ({type(exc).__name__}: {str(exc)[:200]})"
         log.info("content reloaded: %d entries", len(loaded.handbook.entries))

@@ -76,6 +76,7 @@ class _Report:
 def _parse(path: Path, report: _Report) -> object:
     try:
         data = yamlines.load(path.read_text(encoding="utf-8"))
+        _duplicate_keys(data, report)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
         line = mark.line + 1 if mark else 1
@@ -86,17 +87,9 @@ def _parse(path: Path, report: _Report) -> object:
         report.error(1, f"cannot read the file: {exc}")
         return None
     except RecursionError:
-        report.error(1, _TOO_DEEP)
-        return None
-    try:
-        _duplicate_keys(data, report)
-    except RecursionError:
-        report.error(1, _TOO_DEEP)
+        report.error(1, "YAML nested far too deeply (runaway brackets or indentation?): a handbook file is only a few levels deep")
         return None
     return data
-
-
-_TOO_DEEP = "YAML nested far too deeply (runaway brackets or indentation?): a handbook file is only a few levels deep"
 
 
 def _duplicate_keys(node: object, report: _Report) -> None:

@@ -24,11 +24,11 @@ ANSWER, CHOICES, NONE = "answer", "choices", "none"
 BODY_CREDIT = 0.5  # a query word found only in an entry's answer counts half
 DANGER_BOOST = 0.3  # added to the entry a danger sign names
 COMPOUND_CREDIT = 0.6  # a word found, but never next to its neighbour in the query
-# the score: IDF-weighted coverage, bigram coverage, nearest phrasing, title
 K1, B = 1.2, 0.5  # BM25 for the candidates
 STOP_WEIGHT = 0.25  # a filler word's share of its IDF
 STOP_PAIR_WEIGHT = 0.5  # a word pair's share when one of the two is a filler (bị đau)
 BODY_WEIGHT = 0.3  # an answer word's share of its IDF in the candidates' BM25
+# the score: IDF-weighted coverage, bigram coverage, nearest phrasing, title
 W_COVERAGE, W_BIGRAMS, W_SIMILARITY, W_TITLE = 0.45, 0.20, 0.25, 0.10
 
 
@@ -100,6 +100,11 @@ class Query:
     stop: list[bool]  # per term: a filler word (see Lexicon.is_stopword)
     country: str | None
     danger: list[str]  # entry ids named by danger signs ("" for a sign with no entry)
+
+    @property
+    def fillers(self) -> set[str]:
+        """Terms that are filler words wherever they occur in the query."""
+        return {t for t, s in zip(self.terms, self.stop) if s} - {t for t, s in zip(self.terms, self.stop) if not s}
 
     @property
     def urgent(self) -> bool:
@@ -235,7 +240,7 @@ class SearchIndex:
         the pool can reach the top k, so those terms only update the pool. Exact, and fast when a query
         holds very common words.
         """
-        stop = {t for t, s in zip(q.terms, q.stop) if s} - {t for t, s in zip(q.terms, q.stop) if not s}
+        stop = q.fillers
         plan: list[tuple[float, float, dict[int, float]]] = []  # (most it can add, weight, postings)
         for t in set(_with_bigrams(q.terms)):
             idf = self.idf.get(t)
@@ -314,8 +319,10 @@ class SearchIndex:
         """
         title = W_TITLE * max((fuzz.ratio(p.content_sorted, t) for t in doc.titles), default=0.0) / 100
         ranked = process.extract(p.q_sorted, doc.phrasings, scorer=fuzz.ratio, limit=None)
-        if not ranked or W_SIMILARITY * (35 + 0.65 * ranked[0][1]) / 100 + title < need:
-            return None if ranked else title
+        if not ranked:
+            return title
+        if W_SIMILARITY * (35 + 0.65 * ranked[0][1]) / 100 + title < need:
+            return None
         sim = 0.0  # max over phrasings of 0.35 token_set_ratio + 0.65 token_sort_ratio
         for phrasing, ratio, _ in ranked:
             if 35 + 0.65 * ratio <= sim:
@@ -328,8 +335,9 @@ class SearchIndex:
         """Full scores for every candidate that could reach the best `keep` (and for every danger entry).
 
         Candidates are taken in order of their word-level evidence; the string-level part adds at most
-        W_SIMILARITY + W_TITLE, so once a candidate's evidence plus that cannot beat the `keep`-th best
-        full score, neither can any after it. The ranking is exactly that of scoring them all.
+        W_SIMILARITY + W_TITLE, so a candidate whose evidence plus that cannot beat the `keep`-th best
+        full score so far is skipped without the string comparisons. The ranking is exactly that of
+        scoring them all.
         """
         partial = sorted(((*self._evidence(q, p, self.docs[i]), i) for i in candidates), key=lambda x: (-x[0], x[2]))
         best: list[float] = []  # min-heap of the `keep` best full scores outside the danger entries

@@ -6,7 +6,7 @@ import unicodedata
 
 import pytest
 
-from handbook.search import ANSWER, CHOICES, NONE
+from handbook.search import ANSWER, BODY_WEIGHT, CHOICES, NONE, STOP_WEIGHT
 from handbook.textnorm import fold_text
 
 CLEAR = [
@@ -202,15 +202,15 @@ def test_candidates_are_the_best_by_bm25_over_every_entry(loaded, repo_root):
     index = loaded.index
     for text in regression_queries(repo_root):
         q = index.analyse(text)
-        stop = {t for t, s in zip(q.terms, q.stop) if s} - {t for t, s in zip(q.terms, q.stop) if not s}
+        stop = q.fillers
         full = [0.0] * len(index.docs)
         for t in set(q.terms) | {f"{a}_{b}" for a, b in zip(q.terms, q.terms[1:])}:
-            weight = index.idf.get(t, 0.0) * (0.25 if t in stop else 1.0)
+            weight = index.idf.get(t, 0.0) * (STOP_WEIGHT if t in stop else 1.0)
             for i, norm in index.postings.get(t, {}).items():
                 full[i] += weight * norm
             if "_" not in t and t not in stop:
                 for i in index.body_postings.get(t, {}):
-                    full[i] += 0.3 * index.body_idf[t]
+                    full[i] += BODY_WEIGHT * index.body_idf[t]
         expected = sorted((s for s in full if s > 0), reverse=True)[:20]
         got = [s for _, s in index._candidates(q, 20)]
         assert got == pytest.approx(expected), text
