@@ -1,5 +1,6 @@
 # healthbot: the Telegram bot. Linted by the test suite (hadolint), not built there: no Docker engine runs in CI.
-FROM python:3.11-slim
+# The base image is pinned to an exact release; move it on purpose, with the locks (.ci/lock).
+FROM python:3.11.7-slim-bookworm
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
@@ -15,10 +16,13 @@ RUN groupadd --system --gid 10001 healthbot \
     && mkdir -p /data \
     && chown healthbot:healthbot /data
 
+# Exactly the pinned, hashed versions of requirements.lock; then the package itself, resolving nothing.
+COPY requirements.lock ./
+RUN pip install --no-cache-dir --require-hashes -r requirements.lock
 COPY pyproject.toml README.md ./
 COPY handbook ./handbook
 COPY bot ./bot
-RUN pip install --no-cache-dir .
+RUN pip install --no-cache-dir --no-deps --no-build-isolation .
 
 # The handbook is baked in; mount a directory over /app/content to serve edited content.
 COPY content ./content

@@ -21,6 +21,13 @@ def test_dockerfile_passes_hadolint():
 
 def test_dockerfile_runs_the_bot_as_a_non_root_user_with_a_health_check_and_a_data_volume():
     text = (REPO / "Dockerfile").read_text(encoding="utf-8")
-    assert "FROM python:3.11-slim" in text and "USER 10001" in text
+    assert "FROM python:3.11.7-slim-bookworm" in text and "USER 10001" in text
     assert 'CMD ["healthbot", "run"]' in text and "HEALTHCHECK" in text and 'VOLUME ["/data"]' in text
     assert "HEALTHBOT_CONTENT=/app/content" in text and "HEALTHBOT_DB=/data/healthbot.db" in text
+
+
+def test_dockerfile_installs_only_pinned_hashed_versions():
+    text = (REPO / "Dockerfile").read_text(encoding="utf-8")
+    assert "--require-hashes -r requirements.lock" in text
+    installs = [line for line in text.splitlines() if "pip install" in line]
+    assert all("--require-hashes" in line or "--no-deps" in line for line in installs), installs
