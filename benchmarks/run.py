@@ -15,7 +15,7 @@ import sys
 import time
 from pathlib import Path
 
-from handbook import library
+from handbook.content import library
 
 from . import report
 from .search_bench import METHODS, percentile, run_size

@@ -21,10 +21,10 @@ from dataclasses import asdict, dataclass, field
 import bm25s
 from rapidfuzz import fuzz, process
 
-from handbook.lexicon import Lexicon
-from handbook.model import Handbook
-from handbook.search import SearchIndex
-from handbook.textnorm import fold_text
+from handbook.content.model import Handbook
+from handbook.search.engine import SearchIndex
+from handbook.search.lexicon import Lexicon
+from handbook.search.textnorm import fold_text
 
 from .synthetic import Query
 

@@ -1,6 +1,6 @@
 """Start-up: load + validate + index time and peak RSS, each in a fresh Python process.
 
-The child imports ``handbook.library``, then times ``library.load(directory)``; the two steps inside
+The child imports ``handbook.content.library``, then times ``library.load(directory)``; the two steps inside
 it (``load_content``: YAML parsing and validation; ``SearchIndex``: the index) are timed by wrapping
 the module's names in the child only. Peak RSS is ``ru_maxrss`` of the child at the end; the baseline
 is a bare interpreter that imports nothing but ``resource``, so the difference is what the handbook
@@ -21,7 +21,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from handbook.model import Handbook
+from handbook.content.model import Handbook
 
 from .synthetic import write_content
 
@@ -33,7 +33,7 @@ _SPAWN = ["/bin/sh", "-c", '"$0" "$@"; exit $?']  # not exec: the shell forks th
 _CHILD = r"""
 import json, resource, sys, time
 t0 = time.perf_counter()
-import handbook.library as L
+import handbook.content.library as L
 t1 = time.perf_counter()
 phases = {"parse_validate_s": 0.0, "index_s": 0.0}
 def timed(fn, key):

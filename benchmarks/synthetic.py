@@ -23,9 +23,9 @@ from pathlib import Path
 
 import yaml
 
-from handbook.evaluate import read_cases
-from handbook.model import Chapter, Entry, Handbook
-from handbook.textnorm import fold
+from handbook.content.model import Chapter, Entry, Handbook
+from handbook.search.evaluate import read_cases
+from handbook.search.textnorm import fold
 
 HERE = Path(__file__).resolve().parent
 DEV_FILE = HERE / "dev.yaml"

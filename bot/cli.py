@@ -8,9 +8,9 @@ import os
 import sys
 from pathlib import Path
 
-from handbook import library
-from handbook.evaluate import evaluate, format_report, read_cases
-from handbook.loader import load_content
+from handbook.content import library
+from handbook.content.loader import load_content
+from handbook.search.evaluate import evaluate, format_report, read_cases
 
 
 def _positive(text: str) -> int:

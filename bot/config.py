@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from handbook.library import DEFAULT_CONTENT
+from handbook.content.library import DEFAULT_CONTENT
 
 TOKEN_RE = re.compile(r"^\d{3,20}:[A-Za-z0-9_-]{20,80}$")
 

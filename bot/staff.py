@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 from datetime import UTC, date, datetime, timedelta
 
-from handbook import report, stats
+from handbook.usage import report, stats
 
 from .wiring import Core
 

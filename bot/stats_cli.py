@@ -19,8 +19,8 @@ from collections.abc import Iterable
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
-from handbook.report import FORMATS, render
-from handbook.stats import StatsError, read_stats
+from handbook.usage.report import FORMATS, render
+from handbook.usage.stats import StatsError, read_stats
 
 DEFAULT_DB = "healthbot.db"
 _DAYS_AGO = re.compile(r"(\d{1,4})d")

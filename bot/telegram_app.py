@@ -1,6 +1,6 @@
 """The Telegram adapter (python-telegram-bot v22): updates in, the core's decisions carried out.
 
-Nothing here decides what to say; `handbook.conversation` does. This module turns Telegram updates
+Nothing here decides what to say; `handbook.dialogue.conversation` does. This module turns Telegram updates
 into `Incoming`, sends the `Message`s back (editing in place where the core says so), keeps the
 per-user flood limit, watches the content files, flushes the counts and shuts down cleanly.
 """
@@ -29,9 +29,9 @@ from telegram.constants import ChatType, ParseMode
 from telegram.error import BadRequest, Forbidden, InvalidToken, NetworkError, RetryAfter, TelegramError
 from telegram.ext import AIORateLimiter, Application, ContextTypes, TypeHandler
 
-from handbook import conversation
-from handbook.conversation import Incoming
-from handbook.views import Keyboard, Message
+from handbook.dialogue import conversation
+from handbook.dialogue.conversation import Incoming
+from handbook.dialogue.views import Keyboard, Message
 
 from .config import Config, ConfigError
 from .flood import FloodGate
@@ -323,8 +323,8 @@ class PatientRateLimiter(AIORateLimiter):
 
 
 def _report_button(lang: str):
-    from handbook import buttons
-    from handbook.views import Button
+    from handbook.dialogue import buttons
+    from handbook.dialogue.views import Button
 
     return Button("📄 HTML" if lang == "en" else "📄 Báo cáo HTML", buttons.REPORT)
 

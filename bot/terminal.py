@@ -5,9 +5,9 @@ from __future__ import annotations
 import sys
 from typing import TextIO
 
-from handbook import conversation
-from handbook.conversation import Incoming, Settings
-from handbook.markup import html_to_plain
+from handbook.content.markup import html_to_plain
+from handbook.dialogue import conversation
+from handbook.dialogue.conversation import Incoming, Settings
 
 from .wiring import build_core
 

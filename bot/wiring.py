@@ -5,11 +5,11 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
-from handbook import conversation
-from handbook.conversation import Incoming, Reply, Settings
-from handbook.library import ContentError, Library
-from handbook.settings_store import SettingsStore
-from handbook.usage import UsageLog
+from handbook.content.library import ContentError, Library
+from handbook.dialogue import conversation
+from handbook.dialogue.conversation import Incoming, Reply, Settings
+from handbook.usage.log import UsageLog
+from handbook.usage.settings_store import SettingsStore
 
 from .config import Config, ConfigError
 

@@ -9,7 +9,7 @@ import pytest
 from bot_process import TOKEN
 from support.fake_telegram import FakeTelegram
 
-from handbook import library
+from handbook.content import library
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 CONTENT_DIR = REPO_ROOT / "content"

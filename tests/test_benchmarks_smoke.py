@@ -40,7 +40,7 @@ def test_quick_benchmark_runs_and_prints_the_tables(tmp_path):
 
 def test_synthetic_handbook_keeps_the_real_entries_and_loads(tmp_path):
     from benchmarks.synthetic import generated_queries, synthetic_handbook, write_content
-    from handbook import library
+    from handbook.content import library
 
     real = library.load(REPO / "content")
     big = synthetic_handbook(real.handbook, 150)

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from handbook.loader import Content, Problem, load_content
+from handbook.content.loader import Content, Problem, load_content
 
 TODAY = datetime.date.today()
 RECENT = (TODAY - datetime.timedelta(days=30)).isoformat()

@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from handbook import library
-from handbook.evaluate import evaluate, read_cases
-from handbook.loader import load_content
+from handbook.content import library
+from handbook.content.loader import load_content
+from handbook.search.evaluate import evaluate, read_cases
 
 REPO = Path(__file__).resolve().parent.parent
 CONTENT = REPO / "content"
@@ -54,7 +54,7 @@ def test_the_entries_where_a_delay_can_kill_are_urgent(loaded):
 
 
 def test_the_suicide_answer_starts_with_the_crisis_lines_of_the_country(loaded):
-    from handbook.render import entry_body
+    from handbook.dialogue.render import entry_body
 
     for country, first_lines in (("jp", ("0120-279-338", "119")), ("kr", ("109", "119"))):
         body = entry_body(loaded.handbook.entries["suicide-crisis"], "vi", country)

@@ -13,8 +13,8 @@ from bot_process import REPO, TOKEN, BotProcess
 
 from bot.config import Config
 from bot.wiring import build_core
-from handbook.conversation import Incoming
-from handbook.library import Library
+from handbook.content.library import Library
+from handbook.dialogue.conversation import Incoming
 
 ADMIN = 4545
 WATCH = 5.0  # the bot looks at the content files every 5 s

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from handbook import buttons
-from handbook.conversation import Incoming, Settings, handle, inline_results
+from handbook.dialogue import buttons
+from handbook.dialogue.conversation import Incoming, Settings, handle, inline_results
 
 JP = Settings(country="jp")
 

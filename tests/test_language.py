@@ -1,14 +1,14 @@
 """The reply language of short chat messages: `vi` or `en`, Vietnamese when unsure, never raising.
 
 Two guessers: the handbook-aware one (`loaded.index.language.detect`, with the handbook's vocabulary)
-and `handbook.language.detect_language` (syllable shapes and langdetect only).
+and `handbook.search.language.detect_language` (syllable shapes and langdetect only).
 """
 
 from __future__ import annotations
 
 import pytest
 
-from handbook.language import _langdetect_en_probability, detect_language
+from handbook.search.language import _langdetect_en_probability, detect_language
 
 VI_DIACRITICS = ["tôi bị đau bụng", "sốt cao quá", "bảo hiểm y tế bên hàn", "Đi khám ở đâu", "cảm ơn"]
 VI_BARE = ["toi bi dau bung", "xin loi", "gia han visa can giay to gi", "cam on ban", "ad oi e hoi chut", "dau bung qua"]

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from handbook.lexicon import Token, tokens
-from handbook.textnorm import fold_text
+from handbook.search.lexicon import Token, tokens
+from handbook.search.textnorm import fold_text
 
 
 def expansion(loaded, short: str) -> str:

@@ -8,8 +8,8 @@ from __future__ import annotations
 import pytest
 from support.telegram_html import HtmlParseError, parse_html
 
-from handbook import markup
-from handbook.markup import TELEGRAM_LIMIT, split_message, to_html
+from handbook.content import markup
+from handbook.content.markup import TELEGRAM_LIMIT, split_message, to_html
 
 
 def valid(html: str) -> bool:

@@ -14,8 +14,8 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from support.telegram_html import check_markup, format_text
 
-from handbook import language, textnorm
-from handbook.conversation import Incoming, Settings, handle
+from handbook.dialogue.conversation import Incoming, Settings, handle
+from handbook.search import language, textnorm
 
 MODEST = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 

@@ -6,8 +6,8 @@ import unicodedata
 
 import pytest
 
-from handbook.search import ANSWER, BODY_WEIGHT, CHOICES, NONE, STOP_WEIGHT
-from handbook.textnorm import fold_text
+from handbook.search.engine import ANSWER, BODY_WEIGHT, CHOICES, NONE, STOP_WEIGHT
+from handbook.search.textnorm import fold_text
 
 CLEAR = [
     ("dau bung qua", "stomach-pain"),
@@ -222,7 +222,7 @@ def test_likeness_shortcuts_give_the_plain_best_over_every_phrasing(loaded, repo
 
     from rapidfuzz import fuzz
 
-    from handbook.search import W_SIMILARITY, W_TITLE
+    from handbook.search.engine import W_SIMILARITY, W_TITLE
 
     index = loaded.index
     for text in regression_queries(repo_root)[::4]:

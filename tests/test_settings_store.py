@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 import sqlite_utils
 
-from handbook.settings_store import SettingsStore, UserSettings
+from handbook.usage.settings_store import SettingsStore, UserSettings
 
 LAN, MINH = 5012345678, 6023456789
 

@@ -18,11 +18,11 @@ from pathlib import Path
 import pytest
 
 from bot.stats_cli import add_stats_parser, run_stats
-from handbook.events import Event
-from handbook.report import render
-from handbook.settings_store import SettingsStore
-from handbook.stats import StatsError, read_stats
-from handbook.usage import UsageLog
+from handbook.usage.events import Event
+from handbook.usage.log import UsageLog
+from handbook.usage.report import render
+from handbook.usage.settings_store import SettingsStore
+from handbook.usage.stats import StatsError, read_stats
 
 DAY1, DAY2, DAY3 = date(2026, 11, 20), date(2026, 11, 21), date(2026, 11, 22)
 ENTRY_IDS = ["stomach-pain", "fever", "dentist", "emergency-numbers"]

@@ -19,8 +19,8 @@ from pathlib import Path
 import pytest
 from bot_process import BotProcess
 
-from handbook.settings_store import SettingsStore
-from handbook.usage import UsageLog
+from handbook.usage.log import UsageLog
+from handbook.usage.settings_store import SettingsStore
 
 ADMIN = 4444
 QUESTION = "sốt cao phải làm sao"

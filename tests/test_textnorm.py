@@ -6,7 +6,7 @@ import unicodedata
 
 import pytest
 
-from handbook.textnorm import MAX_INPUT, clean, fold, fold_text, has_marks, singular, telex_fold, toned, words
+from handbook.search.textnorm import MAX_INPUT, clean, fold, fold_text, has_marks, singular, telex_fold, toned, words
 
 OLD_AND_NEW_TONES = [("hoà", "hòa"), ("thuỷ", "thủy"), ("quý", "qúy"), ("khoẻ", "khỏe"), ("Hoà", "HÒA")]
 

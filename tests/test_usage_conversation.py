@@ -7,8 +7,8 @@ from pathlib import Path
 
 from bot.config import Config
 from bot.wiring import build_core
-from handbook.conversation import Incoming
-from handbook.stats import read_stats
+from handbook.dialogue.conversation import Incoming
+from handbook.usage.stats import read_stats
 
 REPO = Path(__file__).resolve().parent.parent
 LAN, MINH = 700123456, 700987654

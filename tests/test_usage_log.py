@@ -15,9 +15,9 @@ import sqlite_utils
 from hypothesis import given
 from hypothesis import strategies as st
 
-from handbook.events import Event
-from handbook.settings_store import SettingsStore
-from handbook.usage import UsageLog, clean_payload, normalise_miss
+from handbook.usage.events import Event
+from handbook.usage.log import UsageLog, clean_payload, normalise_miss
+from handbook.usage.settings_store import SettingsStore
 
 DAY1, DAY2, DAY3 = date(2026, 11, 20), date(2026, 11, 21), date(2026, 11, 22)
 LAN, MINH, HOA, TUAN = 5012345678, 6023456789, 7034567890, 8045678901

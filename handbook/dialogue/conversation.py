@@ -6,13 +6,13 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from . import buttons, views
-from .events import Event
-from .library import Loaded
-from .model import COUNTRY_NAMES
-from .search import ANSWER, CHOICES
-from .textnorm import clean
-from .views import Message
+from handbook.content.library import Loaded
+from handbook.content.model import COUNTRY_NAMES
+from handbook.dialogue import buttons, views
+from handbook.dialogue.views import Message
+from handbook.search.engine import ANSWER, CHOICES
+from handbook.search.textnorm import clean
+from handbook.usage.events import Event
 
 COMMANDS = ("start", "menu", "emergency", "country", "lang", "help", "about")
 _USERNAME = re.compile(r"[A-Za-z][A-Za-z0-9_]{3,31}")  # a Telegram username
@@ -187,8 +187,8 @@ def inline_results(loaded: Loaded, settings: Settings, query: str, *, limit: int
     else:
         lang, country = settings.lang or "vi", settings.country
         ids = [ch.entries[0].id for ch in loaded.handbook.chapters if ch.entries][:limit]
-    from .markup import split_message
-    from .render import entry_message
+    from handbook.content.markup import split_message
+    from handbook.dialogue.render import entry_message
 
     out = []
     for entry_id in ids:

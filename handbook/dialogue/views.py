@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from . import buttons, markup, render
-from .library import Loaded
-from .model import COUNTRY_NAMES
+from handbook.content import markup
+from handbook.content.library import Loaded
+from handbook.content.model import COUNTRY_NAMES
+from handbook.dialogue import buttons, render
 
 MAX_CHOICES = 3
 

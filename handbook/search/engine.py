@@ -15,10 +15,10 @@ from dataclasses import dataclass, field, replace
 
 from rapidfuzz import fuzz, process
 
-from .language import LanguageGuesser, looks_vietnamese
-from .lexicon import Lexicon, Token, tokens
-from .model import Handbook
-from .textnorm import fold, singular, telex_fold, words
+from handbook.content.model import Handbook
+from handbook.search.language import LanguageGuesser, looks_vietnamese
+from handbook.search.lexicon import Lexicon, Token, tokens
+from handbook.search.textnorm import fold, singular, telex_fold, words
 
 ANSWER, CHOICES, NONE = "answer", "choices", "none"
 BODY_CREDIT = 0.5  # a query word found only in an entry's answer counts half

@@ -12,7 +12,7 @@ import re
 import threading
 import unicodedata
 
-from .textnorm import clean, fold, has_marks, words
+from handbook.search.textnorm import clean, fold, has_marks, words
 
 VI, EN = "vi", "en"
 _ONSETS = "ngh|nh|ng|ch|gh|gi|kh|ph|qu|th|tr|b|c|d|g|h|k|l|m|n|p|r|s|t|v|x"

@@ -26,8 +26,8 @@ from typing import Any
 
 import sqlite_utils
 
-from handbook.events import VIAS
-from handbook.usage import MIGRATIONS, TOTAL_COLUMNS, schema_version
+from handbook.usage.events import VIAS
+from handbook.usage.log import MIGRATIONS, TOTAL_COLUMNS, schema_version
 
 DAY_COLUMNS = ("messages", "questions", "answered", "choices", "no_answer", "urgent", "users")
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import yaml
 
-from .search import ANSWER, NONE, SearchIndex
+from handbook.search.engine import ANSWER, NONE, SearchIndex
 
 
 @dataclass(frozen=True)

@@ -28,7 +28,7 @@ from pathlib import Path
 
 import sqlite_utils
 
-from handbook.events import VIAS, Event
+from handbook.usage.events import VIAS, Event
 
 log = logging.getLogger("healthbot.usage")
 Migration = Callable[[sqlite_utils.Database], None]  # step i brings a schema to version i + 1

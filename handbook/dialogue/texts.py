@@ -6,7 +6,7 @@ import string
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from . import markup
+from handbook.content import markup
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import yaml
 
-from .textnorm import fold, has_marks, toned, words
+from handbook.search.textnorm import fold, has_marks, toned, words
 
 COUNTRIES = ("jp", "kr")
 LEXICON_KEYS = {"abbreviations", "synonyms", "countries", "danger_signs", "stopwords"}

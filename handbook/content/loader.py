@@ -12,11 +12,13 @@ from pathlib import Path
 
 import yaml
 
-from . import lexicon as lexicon_mod
-from . import markup, render, yamlines
-from .lexicon import Lexicon
-from .model import COUNTRIES, LANGS, Chapter, Entry, Handbook, Source, Text
-from .texts import Texts, flatten
+from handbook.search import lexicon as lexicon_mod
+from handbook.content import markup
+from handbook.dialogue import render
+from handbook.content import yamlines
+from handbook.search.lexicon import Lexicon
+from handbook.content.model import COUNTRIES, LANGS, Chapter, Entry, Handbook, Source, Text
+from handbook.dialogue.texts import Texts, flatten
 
 ID_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 FILE_RE = re.compile(r"^(\d{2})-([a-z0-9-]+)\.yaml$")

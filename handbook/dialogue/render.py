@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from . import markup
-from .model import COUNTRY_NAMES, Entry
-from .texts import Texts
+from handbook.content import markup
+from handbook.content.model import COUNTRY_NAMES, Entry
+from handbook.dialogue.texts import Texts
 
 
 def emergency_block(texts: Texts, lang: str, country: str | None) -> str:

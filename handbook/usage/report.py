@@ -1,4 +1,4 @@
-"""The staff's report: the dict of `handbook.stats.read_stats` as table, csv, json or html.
+"""The staff's report: the dict of `handbook.usage.stats.read_stats` as table, csv, json or html.
 
 `html` is ONE self-contained file that opens offline: inline CSS, inline SVG charts drawn here, no
 scripts and no external URLs (a Content-Security-Policy forbids loading anything). Every string from

@@ -24,7 +24,7 @@ from pathlib import Path
 
 import sqlite_utils
 
-from handbook.usage import DatabaseFile, Migration
+from handbook.usage.log import DatabaseFile, Migration
 
 log = logging.getLogger("healthbot.settings")
 

@@ -6,13 +6,13 @@ import threading
 from dataclasses import dataclass
 from pathlib import Path
 
-from .lexicon import Lexicon
-from .loader import Content, Problem, load_content
-from .model import Handbook
-from .search import SearchIndex
-from .texts import Texts
+from handbook.search.lexicon import Lexicon
+from handbook.content.loader import Content, Problem, load_content
+from handbook.content.model import Handbook
+from handbook.search.engine import SearchIndex
+from handbook.dialogue.texts import Texts
 
-DEFAULT_CONTENT = Path(__file__).resolve().parent.parent / "content"
+DEFAULT_CONTENT = Path(__file__).resolve().parents[2] / "content"
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,1 @@
+"""The conversation as a pure function: views, buttons, rendering, interface texts."""

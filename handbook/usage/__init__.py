@@ -1,0 +1,1 @@
+"""Anonymous usage: events, the usage log, user settings, staff figures and reports."""
