@@ -363,3 +363,26 @@ def test_missing_directory_is_one_problem_and_no_handbook(tmp_path):
     assert not result.ok and result.handbook is None
     assert len(result.problems) == 1
     assert "does not exist" in result.problems[0].message
+
+
+ALIAS_BOMB = "".join(  # a "billion laughs" file: 9^9 strings from under 450 bytes
+    f"{name}: &{name} [{', '.join([f'*{prev}'] * 9) if prev else ', '.join(['lol'] * 9)}]\n"
+    for prev, name in zip(["", *"abcdefgh"], "abcdefghi"))
+
+
+def test_an_alias_bomb_is_refused_at_its_line_not_expanded(repo_root, content_copy):
+    assert len(ALIAS_BOMB.encode()) < 450
+    path = content_copy / "handbook" / "12-bomb.yaml"
+    path.write_text("chapter: x\n" + ALIAS_BOMB, encoding="utf-8")
+    done = run_check(repo_root, content_copy)
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert "Traceback" not in done.stdout + done.stderr
+    hits = [x for x in done.stdout.splitlines() if x.startswith(f"{rel(content_copy, path)}:2: error:")]
+    assert hits and "anchor" in hits[0], done.stdout
+
+
+def test_a_single_alias_is_refused_with_a_fix(content_copy):
+    path = content_copy / "handbook" / "12-alias.yaml"
+    path.write_text("chapter: x\nentries:\n  - *somewhere\n", encoding="utf-8")
+    problems = [p for p in load_content(content_copy).problems if str(p.path).endswith("12-alias.yaml")]
+    assert any(p.line == 3 and "alias" in p.message and "in full" in p.message for p in problems), problems

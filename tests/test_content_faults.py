@@ -43,6 +43,15 @@ def test_broken_files_appearing_while_running_keep_the_last_good_handbook(tg, tm
         assert "12-new.yaml:1: error:" in told.text
         assert answers_fever(tg, user)
 
+        # then an alias bomb ("billion laughs"): refused at once, so the watcher does not wedge and
+        # later fixes are still seen (below), and SIGTERM still ends the bot (finally)
+        from test_check import ALIAS_BOMB
+
+        broken.write_text("chapter: new\n" + ALIAS_BOMB, encoding="utf-8")
+        [told] = tg.wait_replies(admin.id, timeout=WATCH * 3)
+        assert "12-new.yaml:2: error:" in told.text and "anchor" in told.text
+        assert answers_fever(tg, user)
+
         # then a YAML syntax error: refused, the admin is told where (so the watcher is still alive)
         broken.write_text("chapter: new\ntitle: {vi: Mới, en: New\nentries:\n  - id: [oops\n", encoding="utf-8")
         [told] = tg.wait_replies(admin.id, timeout=WATCH * 3)

@@ -79,6 +79,9 @@ def _parse(path: Path, report: _Report) -> object:
     try:
         data = yamlines.load(path.read_text(encoding="utf-8"))
         _duplicate_keys(data, report)
+    except yamlines.AliasRefused as exc:
+        report.error(exc.problem_mark.line + 1, str(exc.problem))
+        return None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
         line = mark.line + 1 if mark else 1

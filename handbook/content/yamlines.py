@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime
 
 import yaml
-from yaml.composer import Composer
+from yaml.composer import Composer, ComposerError
 from yaml.constructor import SafeConstructor
 from yaml.resolver import Resolver
 
@@ -31,10 +31,32 @@ class BadDate(str):
     """A value that looked like a date but is not one (2026-13-45): kept as text to report it."""
 
 
+class AliasRefused(ComposerError):
+    """An anchor or alias in content (refused: see _NoAliases)."""
+
+
+class _NoAliases(Composer):
+    """A composer that refuses anchors (&name) and aliases (*name).
+
+    Content never needs them, and a few hundred bytes of nested aliases (a "billion laughs" file)
+    expand to billions of nodes: refused at the first one, loading stays linear in the file's size.
+    """
+
+    def compose_node(self, parent, index):
+        event = self.peek_event()
+        if isinstance(event, yaml.AliasEvent):
+            raise AliasRefused(None, None, f"an alias (*{event.anchor}) is not allowed in content; "
+                                "write the value out in full", event.start_mark)
+        if getattr(event, "anchor", None) is not None:
+            raise AliasRefused(None, None, f"an anchor (&{event.anchor}) is not allowed in content; "
+                                "remove it and write values out in full", event.start_mark)
+        return super().compose_node(parent, index)
+
+
 if yaml.__with_libyaml__:
     from yaml.cyaml import CParser
 
-    class _Loader(Composer, CParser, SafeConstructor, Resolver):
+    class _Loader(_NoAliases, CParser, SafeConstructor, Resolver):
         """libyaml's parser (about 9x faster than PyYAML's own) under PyYAML's Python composer.
 
         libyaml's own composer recurses in C: a file of 50,000 "[" crashes the process. The Python
@@ -43,13 +65,13 @@ if yaml.__with_libyaml__:
 
         def __init__(self, stream: str):
             CParser.__init__(self, stream)
-            Composer.__init__(self)
+            _NoAliases.__init__(self)
             SafeConstructor.__init__(self)
             Resolver.__init__(self)
 
 else:  # pragma: no cover - PyYAML built without libyaml
 
-    class _Loader(yaml.SafeLoader):
+    class _Loader(_NoAliases, yaml.SafeLoader):
         pass
 
 
