@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from handbook.content.library import ContentError, Library
 from handbook.dialogue import conversation
 from handbook.dialogue.conversation import Incoming, Reply, Settings
+from handbook.usage.keys import KeyFileError, KeySource, default_key_file
 from handbook.usage.log import UsageLog
 from handbook.usage.settings_store import SettingsStore
 
@@ -85,6 +86,15 @@ def build_core(*, config: Config | None = None, with_usage: bool = True) -> Core
     if not (config.content / "handbook").is_dir():
         raise ConfigError(f"handbook directory {str(config.content / 'handbook')!r} does not exist; HEALTHBOT_CONTENT must be the folder with handbook/, lexicon.yaml and interface.yaml")
     library = Library(config.content)
-    usage = UsageLog(config.db, record_misses=config.record_misses) if with_usage else None
-    settings = SettingsStore(config.db) if with_usage else None
+    usage = settings = None
+    if with_usage:
+        keys = KeySource(key_file=config.key_file or default_key_file(config.db), env_secret=config.secret)
+        try:
+            keys.get()
+        except KeyFileError as exc:
+            if config.secret is not None or keys.key_file.exists():  # a bad secret or key file: say so now
+                raise ConfigError(str(exc)) from None
+            # a key file that cannot be made yet (a folder not mounted?): the stores warn and retry
+        usage = UsageLog(config.db, keys=keys, record_misses=config.record_misses)
+        settings = SettingsStore(config.db, keys=keys)
     return Core(config, library, usage, settings)

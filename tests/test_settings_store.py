@@ -3,16 +3,21 @@ for the bot when the SQLite file is locked, corrupt or deleted."""
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import hmac
 import logging
 import sqlite3
+import stat
 from pathlib import Path
 
 import pytest
 import sqlite_utils
 
-from handbook.usage.settings_store import SettingsStore, UserSettings
+from handbook.usage.events import Event
+from handbook.usage.keys import Keys, default_key_file, load_keys
+from handbook.usage.log import UsageLog
+from handbook.usage.settings_store import SettingsStore, UserSettings, slow_key
 
 LAN, MINH = 5012345678, 6023456789
 
@@ -71,20 +76,20 @@ def test_clearing_every_field_deletes_the_row(tmp_path: Path) -> None:
     assert table(path, "user_settings") == []
 
 
-def test_rows_are_keyed_by_an_hmac_of_the_id_under_a_secret_kept_in_the_file(tmp_path: Path) -> None:
+def test_rows_are_keyed_under_a_secret_kept_outside_the_file(tmp_path: Path) -> None:
     path = tmp_path / "healthbot.db"
     store = SettingsStore(path)
     store.update(LAN, lang="vi")
     store.update(str(MINH), country="kr")  # an id given as text is the same user
     assert store.get(MINH) == UserSettings(None, "kr")
     store.close()
-    (secret_row,) = table(path, "settings_secret")
-    secret = secret_row["secret"]
-    assert isinstance(secret, bytes) and len(secret) == 32
-    expected = {hmac.new(secret, f"telegram-user:{uid}".encode(), hashlib.sha256).hexdigest()
-                for uid in (LAN, MINH)}
-    assert {row["user_key"] for row in table(path, "user_settings")} == expected
+    key_file = default_key_file(path)
+    assert stat.S_IMODE(key_file.stat().st_mode) == 0o600
+    keys = load_keys(key_file=key_file)
+    assert {row["user_key"] for row in table(path, "user_settings")} == {full_scheme(keys, u) for u in (LAN, MINH)}
+    assert "settings_secret" not in sqlite_utils.Database(path).table_names()
     for file in tmp_path.iterdir():
+        assert keys.master not in file.read_bytes() or file == key_file
         for uid in (LAN, MINH):
             assert str(uid).encode() not in file.read_bytes()
     db = sqlite_utils.Database(path)
@@ -92,6 +97,97 @@ def test_rows_are_keyed_by_an_hmac_of_the_id_under_a_secret_kept_in_the_file(tmp
         for row in db[name].rows:
             assert not {LAN, MINH, str(LAN), str(MINH)} & {v for v in row.values() if not isinstance(v, bytes)}
     db.close()
+
+
+def full_scheme(keys: Keys, uid: int) -> str:
+    inner = hmac.new(keys.derive("user-settings"), f"telegram-user:{uid}".encode(), hashlib.sha256).hexdigest()
+    return slow_key(inner, keys.derive("user-settings-slow"))
+
+
+def every_value(*files: Path) -> set[bytes]:
+    """Every value stored in the SQLite files, as bytes (text also as the bytes its hex spells)."""
+    found: set[bytes] = set()
+    for file in files:
+        db = sqlite_utils.Database(file)
+        for name in db.table_names():
+            for row in db.execute(f"SELECT * FROM [{name}]").fetchall():
+                for value in row:
+                    if isinstance(value, bytes):
+                        found.add(value)
+                    elif value is not None:
+                        found.add(str(value).encode())
+                        with contextlib.suppress(ValueError):
+                            found.add(bytes.fromhex(str(value)))
+        db.close()
+    return found
+
+
+def confirms(candidates: set[bytes], uid: int, settings_keys: set[str], day_hashes: set[str], day: str) -> bool:
+    """The attack: try each candidate as the key of every scheme the bot has used (the old one with
+    the key in the file, and the new one taking the candidate as the master secret)."""
+    for candidate in candidates:
+        old = hmac.new(candidate, f"telegram-user:{uid}".encode(), hashlib.sha256).hexdigest()
+        old_day = hmac.new(candidate, str(uid).encode(), hashlib.sha256).hexdigest()[:32]
+        if old in settings_keys or old_day in day_hashes:
+            return True
+        keys = Keys(candidate)
+        new_day = hmac.new(keys.day_key(day), str(uid).encode(), hashlib.sha256).hexdigest()[:32]
+        if new_day in day_hashes or full_scheme(keys, uid) in settings_keys:
+            return True
+    return False
+
+
+def test_the_database_file_alone_cannot_confirm_a_guessed_id(tmp_path: Path) -> None:
+    path = tmp_path / "healthbot.db"
+    keys = load_keys(key_file=tmp_path / "elsewhere.key")
+    store, usage = SettingsStore(path, keys=keys), UsageLog(path, keys=keys)
+    store.update(LAN, lang="vi", country="jp")
+    usage.record([Event("message")], user=LAN)
+    usage.flush()
+    day = usage.today()
+    stolen = tmp_path / "stolen.db"  # what a thief copies: the file with its write-ahead log
+    with sqlite3.connect(path) as source, sqlite3.connect(stolen) as target:
+        source.backup(target)
+    store.close()
+    usage.close()
+    settings_keys = {r["user_key"] for r in table(stolen, "user_settings")}
+    day_hashes = {r["hash"] for r in table(stolen, "daily_user_hashes")}
+    assert settings_keys and day_hashes
+    candidates = every_value(stolen, path)
+    assert len(candidates) > 10
+    assert not confirms(candidates, LAN, settings_keys, day_hashes, day)
+    # the same attack with the secret from outside the file does confirm the id: the test can fail
+    assert confirms(candidates | {keys.master}, LAN, settings_keys, day_hashes, day)
+    assert not confirms({keys.master}, MINH, settings_keys, day_hashes, day)
+
+
+def old_style_database(path: Path, secret: bytes, users: dict[int, tuple[str, str]]) -> None:
+    """A file as written before the secrets left it: the settings secret in `settings_secret`."""
+    with sqlite_utils.Database(path) as db:
+        db["schema_version"].insert({"component": "settings", "version": 1}, pk="component")
+        db["settings_secret"].insert({"id": 1, "secret": secret}, pk="id")
+        db["user_settings"].insert_all(
+            [{"user_key": hmac.new(secret, f"telegram-user:{uid}".encode(), hashlib.sha256).hexdigest(),
+              "lang": lang, "country": country} for uid, (lang, country) in users.items()], pk="user_key")
+
+
+def test_an_old_database_keeps_its_settings_and_loses_its_secret(tmp_path: Path) -> None:
+    path, secret = tmp_path / "healthbot.db", bytes(range(32))
+    old_style_database(path, secret, {LAN: ("en", "kr"), MINH: ("vi", "jp")})
+    store = SettingsStore(path)
+    assert store.get(LAN) == UserSettings("en", "kr") and store.get(MINH) == UserSettings("vi", "jp")
+    store.update(LAN, lang="vi")
+    store.close()
+    assert "settings_secret" not in sqlite_utils.Database(path).table_names()
+    for file in (path, path.with_name(path.name + "-wal")):
+        assert not file.exists() or secret not in file.read_bytes()
+    assert load_keys(key_file=default_key_file(path)).settings_legacy == secret
+    again = SettingsStore(path)  # a restart: still found, through the key file only
+    assert again.get(LAN) == UserSettings("vi", "kr") and again.get(MINH) == UserSettings("vi", "jp")
+    again.close()
+    stolen = every_value(path)
+    keys = {r["user_key"] for r in table(path, "user_settings")}
+    assert not confirms(stolen | {secret}, LAN, keys, set(), "2026-01-01")  # the old secret alone: no
 
 
 def test_two_files_have_different_secrets(tmp_path: Path) -> None:

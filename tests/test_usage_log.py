@@ -16,7 +16,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from handbook.usage.events import Event
-from handbook.usage.log import UsageLog, clean_payload, normalise_miss
+from handbook.usage.log import MIGRATIONS, UsageLog, clean_payload, normalise_miss
 from handbook.usage.settings_store import SettingsStore
 
 DAY1, DAY2, DAY3 = date(2026, 11, 20), date(2026, 11, 21), date(2026, 11, 22)
@@ -128,15 +128,24 @@ def test_scripted_conversation_over_two_days_is_counted_exactly(tmp_path: Path) 
     assert rows(path, "misses") == []
 
 
-def test_day_close_reduces_hashes_to_a_count_and_forgets_the_key(tmp_path: Path) -> None:
+def test_day_close_reduces_hashes_to_a_count_and_leaves_no_copy_in_the_wal(tmp_path: Path) -> None:
     path = tmp_path / "healthbot.db"
     clock = run_conversation(path)
-    assert {r["day"] for r in rows(path, "daily_user_keys")} == {"2026-11-21"}
-    assert len(rows(path, "daily_user_hashes")) == 2
+    assert "daily_user_keys" not in sqlite_utils.Database(path).table_names()  # no day key is stored
+    hashes = [r["hash"] for r in rows(path, "daily_user_hashes")]
+    assert len(hashes) == 2
     clock.set(DAY3)
     log = UsageLog(path, clock=clock)
+    reader = sqlite3.connect(path)  # a staff member's browser holding the file open meanwhile
+    reader.execute("SELECT count(*) FROM daily_totals").fetchall()
+    log.flush()
+    wal = path.with_name(path.name + "-wal")
+    assert not wal.exists() or wal.stat().st_size == 0  # truncated when the day closed
+    reader.close()
     log.close()
-    assert rows(path, "daily_user_keys") == [] and rows(path, "daily_user_hashes") == []
+    assert rows(path, "daily_user_hashes") == []
+    for file in tmp_path.iterdir():
+        assert not any(h.encode() in file.read_bytes() for h in hashes), file
     assert [(r["day"], r["users"]) for r in rows(path, "daily_totals")] == [
         ("2026-11-20", 4), ("2026-11-21", 2)]
 
@@ -228,7 +237,7 @@ def test_file_is_wal_with_schema_version_and_reopens_without_change(tmp_path: Pa
     UsageLog(path).close()
     with sqlite_utils.Database(path) as db:
         assert db.journal_mode == "wal"
-        assert list(db["schema_version"].rows) == [{"component": "usage", "version": 1}]
+        assert list(db["schema_version"].rows) == [{"component": "usage", "version": len(MIGRATIONS)}]
 
 
 def test_a_file_from_a_newer_healthbot_is_left_alone(tmp_path: Path, caplog) -> None:

@@ -1,12 +1,15 @@
-"""Anonymous usage counts, per day, in one SQLite file (issue 5); and the file layer it shares.
+"""Anonymous usage counts, per day, in one SQLite file; and the file layer it shares.
 
 `UsageLog.record()` only adds to counters in memory: fast, never raises. `flush()` writes them in
-one transaction (the bot calls it every `flush_interval` s, and `close()` on shutdown). A locked,
-read-only, missing or corrupt file gives ONE warning; the counts wait in memory for the next flush.
+one transaction (the bot calls it every `flush_interval` s, 2 s by default, and `close()` on
+shutdown: an abrupt kill loses at most the last 2 s of counts). A locked, read-only, missing or
+corrupt file gives ONE warning; the counts wait in memory for the next flush.
 
-Distinct users: an id waits in memory until the next flush, then becomes an HMAC under a random
-key of that day (in `daily_user_keys`, so a restart within the day does not count people twice).
-When the day is over its hashes are reduced to `daily_totals.users`; the key and hashes are deleted.
+Distinct users: an id waits in memory until the next flush, then becomes an HMAC under the key of
+that day, derived from the bot's secret and the date (`keys.py`): never stored, so the file alone
+cannot test a guessed id, and a restart within the day does not count people twice. When the day
+is over its hashes are reduced to `daily_totals.users` and deleted, and the write-ahead log is
+truncated so that no copy of them stays in the `-wal` file.
 """
 
 from __future__ import annotations
@@ -16,7 +19,6 @@ import hmac
 import logging
 import os
 import re
-import secrets
 import sqlite3
 import threading
 import unicodedata
@@ -29,6 +31,7 @@ from pathlib import Path
 import sqlite_utils
 
 from handbook.usage.events import VIAS, Event
+from handbook.usage.keys import Keys, KeySource
 
 log = logging.getLogger("healthbot.usage")
 Migration = Callable[[sqlite_utils.Database], None]  # step i brings a schema to version i + 1
@@ -202,7 +205,18 @@ def _create_v1(db: sqlite_utils.Database) -> None:
     db["misses"].create_index(["last_day"])
 
 
-MIGRATIONS: list[Migration] = [_create_v1]
+def _drop_stored_day_keys_v2(db: sqlite_utils.Database) -> None:
+    """Day keys are derived from the bot's secret now. Hashes already made under a stored key stay
+    countable (a user back the same day may be counted twice on the day of the upgrade)."""
+    db["daily_user_keys"].drop()
+
+
+MIGRATIONS: list[Migration] = [_create_v1, _drop_stored_day_keys_v2]
+
+
+def checkpoint(db: sqlite_utils.Database) -> None:
+    """Copy the write-ahead log into the file and empty it: deleted rows leave no copy behind."""
+    db.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
 
 
 def normalise_miss(text: str) -> str:
@@ -232,10 +246,11 @@ def _code(value: str | None) -> str:
 class UsageLog:
     """Counts what the bot does, per day, without keeping who did it."""
 
-    def __init__(self, path: str | Path, *, record_misses: bool = False,
-                 clock: Callable[[], datetime | date] | None = None, flush_interval: float = 60.0,
+    def __init__(self, path: str | Path, *, keys: Keys | KeySource | None = None, record_misses: bool = False,
+                 clock: Callable[[], datetime | date] | None = None, flush_interval: float = 2.0,
                  busy_timeout: float = 5.0) -> None:
         self.path, self.record_misses = Path(path), record_misses
+        self._keys = KeySource.of(keys, self.path)
         self.flush_interval = flush_interval  # seconds between the bot's calls to flush()
         self._clock = clock or (lambda: datetime.now(UTC))
         self._file = DatabaseFile(self.path, component="usage", migrations=MIGRATIONS,
@@ -325,8 +340,11 @@ class UsageLog:
                 return True
             try:
                 with self._file.transaction() as db:
-                    self._write(db, rows, users, misses, today)
-                    self._maintain(db, today)
+                    self._write(db, rows, users, misses, today, self._keys.get() if users else None)
+                    closed = self._maintain(db, today)
+                if closed:
+                    with suppress(sqlite3.Error):  # another reader may hold it: next day then
+                        checkpoint(db)
             except Exception as exc:  # noqa: BLE001 - sqlite3, OS, schema errors: keep the counts
                 with self._lock:
                     for key, counter in rows.items():
@@ -353,7 +371,7 @@ class UsageLog:
 
     @staticmethod
     def _write(db: sqlite_utils.Database, rows: dict, users: dict, misses: Counter,
-               today: str) -> None:
+               today: str, keys: Keys | None) -> None:
         conn = db.conn
         for (table, day, key), counter in rows.items():
             key_column = TABLES[table][0]
@@ -366,18 +384,17 @@ class UsageLog:
                          f"ON CONFLICT({conflict}) DO UPDATE SET {updates}", values)
         for day, ids in users.items():
             conn.execute(_ENSURE_DAY, [day])
-            row = conn.execute("SELECT secret FROM daily_user_keys WHERE day = ?", [day]).fetchone()
-            if row is None and day < today:
-                # The day is already closed (its key is gone): add the late arrivals as they are.
+            open_day = conn.execute("SELECT 1 FROM daily_user_hashes WHERE day = ? LIMIT 1",
+                                    [day]).fetchone()
+            if open_day is None and day < today:
+                # The day is already closed (its hashes are gone): add the late arrivals as they are.
                 conn.execute("UPDATE daily_totals SET users = users + ? WHERE day = ?",
                              [len(ids), day])
                 continue
-            if row is None:
-                row = (secrets.token_bytes(32),)
-                conn.execute("INSERT INTO daily_user_keys VALUES (?, ?)", [day, row[0]])
+            key = keys.day_key(day)
             conn.executemany(
                 "INSERT OR IGNORE INTO daily_user_hashes (day, hash) VALUES (?, ?)",
-                [(day, hmac.new(row[0], uid.encode(), hashlib.sha256).hexdigest()[:32])
+                [(day, hmac.new(key, uid.encode(), hashlib.sha256).hexdigest()[:32])
                  for uid in ids])
             conn.execute(_COUNT_USERS, [day, day])
         conn.executemany(
@@ -388,14 +405,16 @@ class UsageLog:
             [(text, n, day, day) for (day, text), n in misses.items()])
 
     @staticmethod
-    def _maintain(db: sqlite_utils.Database, today: str) -> None:
-        """Close past days (reduce their hashes to a count, forget the key); expire old misses."""
+    def _maintain(db: sqlite_utils.Database, today: str) -> bool:
+        """Close past days (reduce their hashes to a count); expire old misses. True when a day
+        was closed (the caller then truncates the write-ahead log)."""
         conn = db.conn
-        for (day,) in conn.execute("SELECT DISTINCT day FROM daily_user_hashes WHERE day < ?",
-                                   [today]).fetchall():
+        closing = conn.execute("SELECT DISTINCT day FROM daily_user_hashes WHERE day < ?",
+                               [today]).fetchall()
+        for (day,) in closing:
             conn.execute(_ENSURE_DAY, [day])
             conn.execute(_COUNT_USERS, [day, day])
         conn.execute("DELETE FROM daily_user_hashes WHERE day < ?", [today])
-        conn.execute("DELETE FROM daily_user_keys WHERE day < ?", [today])
         oldest = (date.fromisoformat(today) - timedelta(days=MISSES_KEEP_DAYS)).isoformat()
         conn.execute("DELETE FROM misses WHERE last_day < ?", [oldest])
+        return bool(closing)
