@@ -243,9 +243,9 @@ class TelegramBot:
         log.info("counts flushed; bye")
 
     async def _flush_counts(self) -> None:
-        interval = self.core.usage.flush_interval if self.core.usage else 60.0
+        interval = self.core.usage.flush_interval if self.core.usage else 2.0  # the crash window
         while True:
-            await asyncio.sleep(min(interval, 30.0))
+            await asyncio.sleep(interval)
             if self.core.usage is not None:
                 await asyncio.to_thread(self.core.usage.flush)
             self.core.heartbeat()
