@@ -70,7 +70,11 @@ class TelegramBot:
         """The update as the core sees it, or None when the bot must stay silent (groups)."""
         user = update.effective_user
         client_lang = user.language_code if user else None
-        is_admin = bool(user and user.id in self.core.config.admins)
+        chat = update.effective_chat
+        # staff commands (/stats, /reload, the report) only in the admin's private chat with the
+        # bot: in a group the figures would be posted to everyone
+        is_admin = bool(user and user.id in self.core.config.admins and chat is not None
+                        and chat.type == ChatType.PRIVATE)
         if update.callback_query:
             query = update.callback_query
             data = None if _not_on_message(query) else query.data  # None: the core answers "expired"
@@ -201,7 +205,7 @@ class TelegramBot:
         if reply.action == "reload":
             ok, detail = await asyncio.to_thread(self.core.reload)
             texts = self.core.library.current.texts
-            html = texts.get("admin.reload_ok", reply.lang, entries=detail) if ok else texts.get("admin.reload_failed", reply.lang, problems=detail)
+            html = texts.get("admin.reload_ok", reply.lang, entries=detail) if ok else reload_failed(texts, reply.lang, detail)
             reply.messages.append(Message(html))
         elif reply.action == "stats":
             summary = await asyncio.to_thread(stats_summary, self.core)
@@ -269,9 +273,25 @@ class TelegramBot:
         texts = self.core.library.current.texts
         for admin in self.core.config.admins:
             try:
-                await app.bot.send_message(admin, texts.get("admin.reload_failed", "vi", problems=detail), parse_mode=ParseMode.HTML)
+                await app.bot.send_message(admin, reload_failed(texts, "vi", detail), parse_mode=ParseMode.HTML)
             except TelegramError as exc:
                 log.warning("could not tell an admin about the content problem: %s", type(exc).__name__)
+
+
+MESSAGE_MAX = 4096  # characters in one Telegram message
+MORE_PROBLEMS = {"vi": "\n… (còn nữa: chạy `healthbot check` trên thư mục nội dung để xem hết)",
+                 "en": "\n… (more: run `healthbot check` on the content folder for the whole list)"}
+
+
+def reload_failed(texts, lang: str, detail: str) -> str:
+    """The admin's "content refused" message, cut to fit one Telegram message (with a pointer to
+    `healthbot check` for the rest)."""
+    html = texts.get("admin.reload_failed", lang, problems=detail)
+    keep = len(detail)
+    while len(html) > MESSAGE_MAX and keep > 0:
+        keep = max(0, keep - (len(html) - MESSAGE_MAX))
+        html = texts.get("admin.reload_failed", lang, problems=detail[:keep].rstrip() + MORE_PROBLEMS.get(lang, MORE_PROBLEMS["en"]))
+    return html
 
 
 def _press_key(query) -> tuple | None:
@@ -284,7 +304,9 @@ def _not_on_message(query) -> bool:
     """True when the data is not a button of the message as the user saw it: forged, or replayed
     after the button was removed (its effect, such as a vote, must not happen twice)."""
     message = query.message
-    if message is None or not message.is_accessible:  # an inline message, or too old: cannot tell
+    if message is None:  # an inline message (inline_message_id only): the bot puts no buttons there
+        return True
+    if not message.is_accessible:  # too old: cannot tell
         return False
     rows = message.reply_markup.inline_keyboard if message.reply_markup else ()
     return query.data not in {button.callback_data for row in rows for button in row}
