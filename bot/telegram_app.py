@@ -13,6 +13,7 @@ import re
 import secrets
 import signal
 import sys
+import time
 from urllib.parse import urlparse
 
 import httpx
@@ -131,7 +132,11 @@ class TelegramBot:
         if press in self._spent:  # a second tap on a button that is gone (a double tap): done already
             await self._answer_callback(update, None)
             return
+        started = time.perf_counter()
         reply = await asyncio.to_thread(self.core.handle, user_id, incoming)
+        if log.isEnabledFor(logging.DEBUG):  # what was decided, never who asked or what they wrote
+            log.debug("update %s: %s -> %s in %.1f ms", update.update_id, incoming.kind, _outcome(reply),
+                      (time.perf_counter() - started) * 1000)
         if press is not None and any(m.edit and m.markup_only for m in reply.messages):
             self._spent[press] = None
             if len(self._spent) > SPENT_MAX:
@@ -294,6 +299,13 @@ def reload_failed(texts, lang: str, detail: str) -> str:
     return html
 
 
+def _outcome(reply: conversation.Reply) -> str:
+    """The events of a reply as `name:entry` words (entry and chapter ids only, never a text)."""
+    words = [e.name + (f":{e.entry}" if e.entry else f":{e.chapter}" if e.chapter else "") for e in reply.events
+             if e.name != "message"]
+    return " ".join(words) or "-"
+
+
 def _press_key(query) -> tuple | None:
     if query is None or query.message is None:
         return None
@@ -381,14 +393,15 @@ def build_application(core: Core) -> Application:
 
 def run_bot(*, webhook_url: str | None = None, listen: str = "0.0.0.0", port: int = 8443) -> int:
     config = Config.from_env()
-    setup_logging(secrets_to_hide=[config.token] if config.token else [])
+    webhook_secret = secrets.token_urlsafe(32)
+    setup_logging(secrets_to_hide=[config.token or "", webhook_secret, config.secret or ""], level=config.log_level)
     config.require_token()
     core = build_core(config=config)
     try:
         app = build_application(core)
         if webhook_url:
             app.run_webhook(listen=listen, port=port, url_path=urlparse(webhook_url).path.lstrip("/"),
-                            webhook_url=webhook_url, secret_token=secrets.token_urlsafe(32),
+                            webhook_url=webhook_url, secret_token=webhook_secret,
                             allowed_updates=Update.ALL_TYPES, close_loop=False)
         else:
             app.run_polling(allowed_updates=Update.ALL_TYPES, close_loop=False)
