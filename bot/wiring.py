@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from handbook.content.library import ContentError, Library
 from handbook.dialogue import conversation
 from handbook.dialogue.conversation import Incoming, Reply, Settings
+from handbook.usage import misses
 from handbook.usage.keys import KeyFileError, KeySource, default_key_file
 from handbook.usage.log import UsageLog
 from handbook.usage.settings_store import SettingsStore
@@ -95,6 +96,7 @@ def build_core(*, config: Config | None = None, with_usage: bool = True) -> Core
             if config.secret is not None or keys.key_file.exists():  # a bad secret or key file: say so now
                 raise ConfigError(str(exc)) from None
             # a key file that cannot be made yet (a folder not mounted?): the stores warn and retry
-        usage = UsageLog(config.db, keys=keys, record_misses=config.record_misses)
+        usage = UsageLog(config.db, keys=keys, record_misses=config.record_misses,
+                         miss_filter=misses.for_library(lambda: library.current))
         settings = SettingsStore(config.db, keys=keys)
     return Core(config, library, usage, settings)

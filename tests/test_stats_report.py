@@ -19,7 +19,7 @@ import pytest
 
 from bot.stats_cli import add_stats_parser, run_stats
 from handbook.usage.events import Event
-from handbook.usage.log import UsageLog
+from handbook.usage.log import UsageLog, normalise_miss
 from handbook.usage.report import render
 from handbook.usage.settings_store import SettingsStore
 from handbook.usage.stats import StatsError, read_stats
@@ -45,13 +45,13 @@ def answered(entry: str, lang: str = "vi", country: str | None = "jp") -> list[E
 
 def write_log(path: Path) -> None:
     """Day 1: three questions from two people; day 2: nobody; day 3: one person."""
-    log = UsageLog(path, clock=at(DAY1), record_misses=True)
+    log = UsageLog(path, clock=at(DAY1), record_misses=True, miss_filter=normalise_miss)
     log.record(answered("stomach-pain"), user=1)
     log.record(answered("fever", country="kr") + [E("urgent")], user=2)
     log.record([E("message"), E("question", lang="en"), E("no_answer", text="cheap flights")], user=1)
     log.record([E("message"), E("helpful", entry="fever")], user=2)
     log.close()
-    log = UsageLog(path, clock=at(DAY3), record_misses=True)
+    log = UsageLog(path, clock=at(DAY3), record_misses=True, miss_filter=normalise_miss)
     log.record([E("message"), E("start", value="clinic-qr")], user=3)
     log.record([E("message"), E("menu_open", chapter="emergency"),
                 E("entry_shown", entry="fever", via="menu")], user=3)

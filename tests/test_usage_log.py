@@ -89,10 +89,10 @@ def warnings(caplog: pytest.LogCaptureFixture) -> list[str]:
 
 def run_conversation(path: Path, *, record_misses: bool = False) -> Clock:
     clock = Clock(DAY1)
-    log = UsageLog(path, clock=clock, record_misses=record_misses)
+    log = UsageLog(path, clock=clock, record_misses=record_misses, miss_filter=normalise_miss)
     play(log, DAY1_BEFORE_RESTART)
     log.close()  # the bot restarts within the day
-    log = UsageLog(path, clock=clock, record_misses=record_misses)
+    log = UsageLog(path, clock=clock, record_misses=record_misses, miss_filter=normalise_miss)
     play(log, DAY1_AFTER_RESTART)
     log.flush()
     clock.set(DAY2, hour=1)
@@ -178,9 +178,9 @@ def test_database_holds_no_user_id_name_or_message_text(tmp_path: Path, record_m
     assert misses == ([("where can i buy cheap flights to hanoi call me", 1)] if record_misses else [])
 
 
-def test_misses_are_normalised_and_aggregated_with_first_and_last_day(tmp_path: Path) -> None:
+def test_misses_are_counted_per_day_and_text_in_text_order(tmp_path: Path) -> None:
     path, clock = tmp_path / "healthbot.db", Clock(DAY1)
-    log = UsageLog(path, record_misses=True, clock=clock)
+    log = UsageLog(path, record_misses=True, miss_filter=normalise_miss, clock=clock)
     for text in ("Thuốc  cảm 3 ngày mua ở đâu?? mail me lan.nguyen@example.com", "thuốc cảm mua ở đâu @lan_nguyen_92 https://t.me/lan 080-1234-5678"):
         log.record([E("message"), E("no_answer", text=text)], user=LAN)
     clock.set(DAY2)
@@ -188,13 +188,16 @@ def test_misses_are_normalised_and_aggregated_with_first_and_last_day(tmp_path: 
     log.record([E("no_answer", text="123 456 !!!")], user=MINH)  # nothing left: not kept
     log.close()
     assert rows(path, "misses") == [
-        {"text": "thuốc cảm ngày mua ở đâu mail me", "count": 1, "first_day": "2026-11-20", "last_day": "2026-11-20"},
-        {"text": "thuốc cảm mua ở đâu", "count": 2, "first_day": "2026-11-20", "last_day": "2026-11-21"}]
+        {"day": "2026-11-20", "text": "thuốc cảm mua ở đâu", "count": 1},
+        {"day": "2026-11-20", "text": "thuốc cảm ngày mua ở đâu mail me", "count": 1},
+        {"day": "2026-11-21", "text": "thuốc cảm mua ở đâu", "count": 1}]
+    with sqlite3.connect(path) as db, pytest.raises(sqlite3.OperationalError):  # no row ids: no order of asking
+        db.execute("SELECT rowid FROM misses")
 
 
 def test_misses_are_deleted_90_days_after_they_were_last_asked(tmp_path: Path) -> None:
     path, clock = tmp_path / "healthbot.db", Clock(DAY1)
-    log = UsageLog(path, record_misses=True, clock=clock)
+    log = UsageLog(path, record_misses=True, miss_filter=normalise_miss, clock=clock)
     log.record([E("no_answer", text="old question")], user=LAN)
     log.flush()
     clock.set(DAY1 + timedelta(days=30))

@@ -32,6 +32,7 @@ import sqlite_utils
 
 from handbook.usage.events import VIAS, Event
 from handbook.usage.keys import Keys, KeySource
+from handbook.usage.misses import keep_nothing
 
 log = logging.getLogger("healthbot.usage")
 Migration = Callable[[sqlite_utils.Database], None]  # step i brings a schema to version i + 1
@@ -211,7 +212,18 @@ def _drop_stored_day_keys_v2(db: sqlite_utils.Database) -> None:
     db["daily_user_keys"].drop()
 
 
-MIGRATIONS: list[Migration] = [_create_v1, _drop_stored_day_keys_v2]
+def _misses_per_day_v3(db: sqlite_utils.Database) -> None:
+    """Misses as counts per day and masked text, in text order (no row ids keeping the order in
+    which they were asked). Misses kept by earlier versions are deleted: they were only cleaned of
+    digits and links, and could hold names and addresses."""
+    db["misses"].drop()
+    db.execute("CREATE TABLE misses (day TEXT NOT NULL, text TEXT NOT NULL, count INTEGER NOT NULL, "
+               "PRIMARY KEY (day, text)) WITHOUT ROWID")
+
+
+MIGRATIONS: list[Migration] = [_create_v1, _drop_stored_day_keys_v2, _misses_per_day_v3]
+MISSES_PER_DAY = 5_000  # different texts kept per day; later ones are counted under MISSES_OVER
+MISSES_OVER = "(more)"
 
 
 def checkpoint(db: sqlite_utils.Database) -> None:
@@ -247,9 +259,11 @@ class UsageLog:
     """Counts what the bot does, per day, without keeping who did it."""
 
     def __init__(self, path: str | Path, *, keys: Keys | KeySource | None = None, record_misses: bool = False,
+                 miss_filter: Callable[[str], str] = keep_nothing,
                  clock: Callable[[], datetime | date] | None = None, flush_interval: float = 2.0,
                  busy_timeout: float = 5.0) -> None:
         self.path, self.record_misses = Path(path), record_misses
+        self.miss_filter = miss_filter  # the text of a miss -> what may be kept of it ("": nothing)
         self._keys = KeySource.of(keys, self.path)
         self.flush_interval = flush_interval  # seconds between the bot's calls to flush()
         self._clock = clock or (lambda: datetime.now(UTC))
@@ -312,7 +326,7 @@ class UsageLog:
         elif name == "menu_open" and _ID.fullmatch(event.chapter or ""):
             self._add("daily_chapters", day, event.chapter, "menu_opens")
         elif name == "no_answer" and self.record_misses and event.text:
-            text = normalise_miss(event.text)
+            text = self.miss_filter(event.text)
             if text:
                 self._misses[(day, text)] += 1
 
@@ -397,12 +411,15 @@ class UsageLog:
                 [(day, hmac.new(key, uid.encode(), hashlib.sha256).hexdigest()[:32])
                  for uid in ids])
             conn.execute(_COUNT_USERS, [day, day])
-        conn.executemany(
-            "INSERT INTO misses (text, count, first_day, last_day) VALUES (?, ?, ?, ?) "
-            "ON CONFLICT(text) DO UPDATE SET count = count + excluded.count, "
-            "first_day = min(first_day, excluded.first_day), "
-            "last_day = max(last_day, excluded.last_day)",
-            [(text, n, day, day) for (day, text), n in misses.items()])
+        for (day, text), n in sorted(misses.items()):
+            known = conn.execute("SELECT 1 FROM misses WHERE day = ? AND text = ?", [day, text]).fetchone()
+            if known is None:
+                (stored,) = conn.execute("SELECT count(*) FROM misses WHERE day = ?", [day]).fetchone()
+                if stored >= MISSES_PER_DAY:
+                    text = MISSES_OVER
+            conn.execute("INSERT INTO misses (day, text, count) VALUES (?, ?, ?) "
+                         "ON CONFLICT(day, text) DO UPDATE SET count = count + excluded.count",
+                         [day, text, n])
 
     @staticmethod
     def _maintain(db: sqlite_utils.Database, today: str) -> bool:
@@ -416,5 +433,5 @@ class UsageLog:
             conn.execute(_COUNT_USERS, [day, day])
         conn.execute("DELETE FROM daily_user_hashes WHERE day < ?", [today])
         oldest = (date.fromisoformat(today) - timedelta(days=MISSES_KEEP_DAYS)).isoformat()
-        conn.execute("DELETE FROM misses WHERE last_day < ?", [oldest])
+        conn.execute("DELETE FROM misses WHERE day < ?", [oldest])
         return bool(closing)

@@ -125,6 +125,6 @@ def _read(db: sqlite_utils.Database, since: date | None, until: date | None,
     totals["menu_opens"] = sum(result["chapters"].values())
     if want_misses:
         result["misses"] = list(db.query(
-            "SELECT text, count, first_day, last_day FROM misses WHERE last_day >= ? "
-            "AND first_day <= ? ORDER BY count DESC, text", [first, last]))
+            "SELECT text, sum(count) AS count, min(day) AS first_day, max(day) AS last_day FROM misses "
+            "WHERE day >= ? AND day <= ? GROUP BY text ORDER BY count DESC, text", [first, last]))
     return result
