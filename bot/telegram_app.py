@@ -35,7 +35,7 @@ from handbook.dialogue.conversation import Incoming
 from handbook.dialogue.views import Keyboard, Message
 
 from .config import Config, ConfigError
-from .flood import FloodGate
+from .flood import FairUpdateProcessor, FloodGate
 from .logs import setup_logging
 from .staff import report_document, stats_summary
 from .wiring import Core, build_core
@@ -44,6 +44,7 @@ log = logging.getLogger("healthbot.telegram")
 WATCH_INTERVAL = 5.0  # seconds between looks at the content files
 NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
 _COMMAND = re.compile(r"(\S*)\s*(.*)", re.DOTALL)  # /name@bot, then the argument after any space
+CONCURRENT_UPDATES = 64  # updates handled at once (each user's one at a time, in turn)
 SPENT_MAX = 10_000  # button presses remembered, to ignore a second tap on a button already used
 
 
@@ -62,6 +63,7 @@ class TelegramBot:
     def __init__(self, core: Core):
         self.core = core
         self.flood = FloodGate()
+        self.app: Application | None = None
         self.username = ""
         self._tasks: list[asyncio.Task] = []
         self._spent: dict[tuple, None] = {}  # (chat, message, data) of presses that removed their button
@@ -116,16 +118,29 @@ class TelegramBot:
                 await self._answer_callback(update, None)
             return
         user = update.effective_user
-        user_id = user.id if user else None
-        try:
-            async with self.flood.slot(user_id) as slowed:
-                if slowed:
-                    lang = "en" if (incoming.client_lang or "").startswith("en") else "vi"
-                    await self._send(update, context, [Message(self.core.library.current.texts.get("flood", lang))])
-                await self._reply(update, context, user_id, incoming)
-        except FloodGate.Dropped:
-            if update.callback_query:
-                await self._answer_callback(update, None)
+        await self._reply(update, context, user.id if user else None, incoming)  # the flood gate came first
+
+    # --- the flood gate (FairUpdateProcessor applies it before an update takes a slot) ---------
+    def gated_user(self, update: object) -> int | None:
+        """Whose allowance the update uses: None for updates the bot ignores (group chatter)."""
+        if not isinstance(update, Update) or update.effective_user is None:
+            return None
+        if not update.inline_query and self.incoming_from(update) is None and not update.callback_query:
+            return None
+        return update.effective_user.id
+
+    async def flood_notice(self, update: object) -> None:
+        """The one "slow down" notice of a flood, in the user's language."""
+        chat = update.effective_chat if isinstance(update, Update) else None
+        if chat is None or self.app is None:
+            return
+        user = update.effective_user
+        lang = "en" if (user and user.language_code or "").startswith("en") else "vi"
+        await self.app.bot.send_message(chat.id, self.core.library.current.texts.get("flood", lang), parse_mode=ParseMode.HTML)
+
+    async def flood_dropped(self, update: object) -> None:
+        if isinstance(update, Update) and update.callback_query:
+            await self._answer_callback(update, None)
 
     async def _reply(self, update: Update, context: ContextTypes.DEFAULT_TYPE, user_id: int | None, incoming: Incoming) -> None:
         press = _press_key(update.callback_query)
@@ -381,11 +396,14 @@ def build_application(core: Core) -> Application:
     """The python-telegram-bot application, wired to the core (the one place it is assembled)."""
     token = core.config.require_token()
     bot = TelegramBot(core)
+    processor = FairUpdateProcessor(bot.flood, user_of=bot.gated_user, on_slowed=bot.flood_notice,
+                                    on_dropped=bot.flood_dropped, max_concurrent_updates=CONCURRENT_UPDATES)
     builder = (Application.builder().token(token).rate_limiter(PatientRateLimiter(max_retries=3))
-               .concurrent_updates(True).post_init(bot.post_init).post_shutdown(bot.post_shutdown))
+               .concurrent_updates(processor).post_init(bot.post_init).post_shutdown(bot.post_shutdown))
     if core.config.api_url:
         builder = builder.base_url(core.config.api_url.rstrip("/").removesuffix("/bot") + "/bot")
     app = builder.build()
+    bot.app = app
     app.add_handler(TypeHandler(Update, bot.on_update))
     app.add_error_handler(on_error)
     return app

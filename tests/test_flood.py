@@ -140,3 +140,37 @@ def test_a_flooding_user_is_slowed_and_told_once_without_delaying_others(tg, tmp
     assert len(notices) == 1, [r.params["text"][:40] for r in replies]
     assert replies.index(notices[0]) >= 10  # the burst passes before the notice
     assert [e for e in tg.errors if e.method != "getUpdates"] == []  # (a stop ends the long poll with 409)
+
+
+def test_twenty_flooders_do_not_delay_an_ordinary_user_and_get_no_more_than_their_allowance(tg, tmp_path, loaded):
+    # guards FairUpdateProcessor: the gate decides before an update takes a concurrency slot
+    gate = FloodGate()
+    bot = BotProcess(tg, tmp_path).start()
+    flooders = [tg.user(3100 + i, f"Flood{i}", language_code="vi") for i in range(20)]
+    other = tg.user(3200, "Calm", language_code="vi")
+    try:
+        started = time.monotonic()
+        for n in range(200):  # as fast as the loopback server takes them, the accounts interleaved
+            for flooder in flooders:
+                tg.send_text(flooder, f"giá vàng hôm nay {n}")
+            if n == 100:
+                asked = time.monotonic()
+                tg.send_text(other, "sốt cao phải làm sao")
+        sending = time.monotonic() - started
+        [answer] = tg.wait_replies(other.id, timeout=30)
+        waited = answer.at - asked
+        print(f"\nordinary user's answer after {waited:.2f} s (4,000 flood messages sent in {sending:.1f} s)")
+        assert waited < 2.0, f"the ordinary user waited {waited:.1f} s behind the flood"
+        assert "fb:+:fever" in str(answer.params["reply_markup"])
+        time.sleep(1.0)
+    finally:
+        stopping = time.monotonic()
+        assert bot.stop() == 0, bot.log()
+        print(f"stopped in {time.monotonic() - stopping:.1f} s")
+    elapsed = time.monotonic() - started
+    # a burst, the ones waiting their turn, the refill over the whole run, and the one notice
+    allowance = gate.burst + gate.queue + gate.rate * elapsed + 1
+    counts = [len(tg.replies(f.id)) for f in flooders]
+    print(f"replies per flooder: {min(counts)}-{max(counts)} (allowance {allowance:.0f}, run {elapsed:.1f} s)")
+    assert max(counts) <= allowance, counts
+    assert min(counts) >= 2  # each flooder got answers and its notice: shared, none starved
