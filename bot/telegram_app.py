@@ -13,7 +13,9 @@ import re
 import secrets
 import signal
 import sys
+import tempfile
 import time
+from pathlib import Path
 from urllib.parse import urlparse
 
 import httpx
@@ -38,6 +40,7 @@ from .config import Config, ConfigError
 from .flood import FairUpdateProcessor, FloodGate
 from .logs import setup_logging
 from .staff import report_document, stats_summary
+from .webhook_front import WebhookFront, unix_forwarder
 from .wiring import Core, build_core
 
 log = logging.getLogger("healthbot.telegram")
@@ -64,6 +67,7 @@ class TelegramBot:
         self.core = core
         self.flood = FloodGate()
         self.app: Application | None = None
+        self.front: WebhookFront | None = None  # webhook mode: the public server
         self.username = ""
         self._tasks: list[asyncio.Task] = []
         self._spent: dict[tuple, None] = {}  # (chat, message, data) of presses that removed their button
@@ -243,6 +247,8 @@ class TelegramBot:
             commands = [BotCommand(c, texts.raw(f"command.{c}", lang)) for c in conversation.COMMANDS]
             await app.bot.set_my_commands(commands, language_code=lang)
         await app.bot.set_my_commands([BotCommand(c, texts.raw(f"command.{c}", "en")) for c in conversation.COMMANDS])
+        if self.front is not None:
+            await self.front.start()
         self.core.heartbeat()
         self._tasks = [asyncio.create_task(self._watch_content(app)), asyncio.create_task(self._flush_counts())]
         loop = asyncio.get_running_loop()
@@ -263,6 +269,8 @@ class TelegramBot:
     async def post_shutdown(self, app: Application) -> None:
         for task in self._tasks:
             task.cancel()
+        if self.front is not None:
+            await self.front.stop()
         await asyncio.to_thread(self.core.close)
         log.info("counts flushed; bye")
 
@@ -392,10 +400,11 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
     log.error("update %s failed: %s", update_id, type(context.error).__name__, exc_info=context.error)
 
 
-def build_application(core: Core) -> Application:
+def build_application(core: Core, *, front: WebhookFront | None = None) -> Application:
     """The python-telegram-bot application, wired to the core (the one place it is assembled)."""
     token = core.config.require_token()
     bot = TelegramBot(core)
+    bot.front = front
     processor = FairUpdateProcessor(bot.flood, user_of=bot.gated_user, on_slowed=bot.flood_notice,
                                     on_dropped=bot.flood_dropped, max_concurrent_updates=CONCURRENT_UPDATES)
     builder = (Application.builder().token(token).rate_limiter(PatientRateLimiter(max_retries=3))
@@ -415,13 +424,20 @@ def run_bot(*, webhook_url: str | None = None, listen: str = "0.0.0.0", port: in
     setup_logging(secrets_to_hide=[config.token or "", webhook_secret, config.secret or ""], level=config.log_level)
     config.require_token()
     core = build_core(config=config)
+    inner = tempfile.TemporaryDirectory(prefix="healthbot-webhook-") if webhook_url else None  # 0700
     try:
-        app = build_application(core)
         if webhook_url:
-            app.run_webhook(listen=listen, port=port, url_path=urlparse(webhook_url).path.lstrip("/"),
-                            webhook_url=webhook_url, secret_token=webhook_secret,
+            # the public port is ours (secret and size checked before a body is read); the library's
+            # own server listens on a Unix socket in a private folder
+            url_path = urlparse(webhook_url).path.lstrip("/")
+            socket_path = Path(inner.name) / "bot.sock"
+            front = WebhookFront(listen=listen, port=port, path=url_path, secret=webhook_secret,
+                                 forward=unix_forwarder(socket_path, url_path, webhook_secret))
+            app = build_application(core, front=front)
+            app.run_webhook(unix=socket_path, url_path=url_path, webhook_url=webhook_url, secret_token=webhook_secret,
                             allowed_updates=Update.ALL_TYPES, close_loop=False)
         else:
+            app = build_application(core)
             app.run_polling(allowed_updates=Update.ALL_TYPES, close_loop=False)
     except InvalidToken:
         core.close()
@@ -431,4 +447,7 @@ def run_bot(*, webhook_url: str | None = None, listen: str = "0.0.0.0", port: in
         print(f"healthbot: cannot reach the Telegram Bot API ({type(exc).__name__}: {exc}); check TELEGRAM_API_URL and the network",
               file=sys.stderr)
         return 1
+    finally:
+        if inner is not None:
+            inner.cleanup()
     return 0
