@@ -28,6 +28,10 @@ RUN pip install --no-cache-dir --no-deps --no-build-isolation .
 COPY content ./content
 
 USER 10001:10001
+# /data holds the SQLite file and, made on first run, its key file /data/healthbot.db.key (0600): the
+# secret that keys user settings and the distinct-user count, never stored in the database. To keep
+# it off the data volume, mount a secret and set HEALTHBOT_KEY_FILE=/run/secrets/healthbot.key (or
+# pass HEALTHBOT_SECRET). Back it up with the database: without it stored settings cannot be found.
 VOLUME ["/data"]
 
 HEALTHCHECK --interval=60s --timeout=10s --start-period=30s --retries=3 CMD ["healthbot", "health"]
