@@ -166,7 +166,8 @@ def _calibrate(tg, texts: list[str], users: int, quiet: float) -> dict:
 
 
 def run_bot(texts: list[str], *, messages: int = 2000, users: int = 50, interval: float = 0.6, light_messages: int = 500,
-            light_interval: float = 2.5, reply_timeout: float = 30.0, start_timeout: float = 30.0, seed: int = 6, log=print) -> dict:
+            light_interval: float = 2.5, reply_timeout: float = 30.0, start_timeout: float = 30.0, seed: int = 6, log=print,
+            flooders: int = 20, flood_messages: int = 200) -> dict:
     """Figures for the bot; raises Skip when the bot cannot be started here.
 
     Three phases: calibration (nearly idle), the main run (`messages` from `users`, at most one per
@@ -200,6 +201,12 @@ def run_bot(texts: list[str], *, messages: int = 2000, users: int = 50, interval
             result = phases[0]
             if len(phases) > 1:
                 result["light"] = phases[1]
+            if flooders > 0:
+                time.sleep(2.0)
+                result["flood"] = _flood(tg, pool[0], flooders, flood_messages)
+                f = result["flood"]
+                log(f"  flood: {flooders} accounts x {flood_messages} messages; an ordinary user's answer after "
+                    f"{f['ordinary_wait_s']} s; replies per flooder {f['flooder_replies_min']}-{f['flooder_replies_max']}")
         finally:
             hwm, rss = _vm(proc.pid, "VmHWM"), _vm(proc.pid, "VmRSS")
             code = _stop(proc)
@@ -213,6 +220,31 @@ def run_bot(texts: list[str], *, messages: int = 2000, users: int = 50, interval
               "p50_ms": round(percentile(cal["first"], 50) * 1000, 1), "p99_ms": round(percentile(cal["first"], 99) * 1000, 1)},
     )
     return result
+
+
+def _flood(tg, question: str, flooders: int, per_flooder: int) -> dict:
+    """`flooders` accounts send `per_flooder` messages each as fast as the server takes them; halfway,
+    an ordinary user asks `question`. How long that user waits for the first reply, and how many
+    replies each flooder got (its allowance: a burst of 10, 20 waiting, 2 a second, one notice)."""
+    accounts = [tg.user(3_000_000 + k, f"Flood{k}", language_code="vi") for k in range(flooders)]
+    ordinary = tg.user(3_900_000, "Ordinary", language_code="vi")
+    t_start = time.perf_counter()
+    asked = None
+    for n in range(per_flooder):
+        for account in accounts:
+            tg.send_text(account, f"giá vàng hôm nay {n}")
+        if n == per_flooder // 2:
+            asked = time.perf_counter()
+            tg.send_text(ordinary, question)
+    sending = time.perf_counter() - t_start
+    answered = tg.wait_count(ordinary.id, 1, 30)
+    wait = tg.stamps[ordinary.id][0] - asked if answered else None
+    time.sleep(2.0)
+    counts = [tg.count(a.id) for a in accounts]
+    return {"flooders": flooders, "messages_each": per_flooder, "sending_s": round(sending, 2),
+            "ordinary_wait_s": round(wait, 2) if wait is not None else None,
+            "flooder_replies_min": min(counts), "flooder_replies_max": max(counts),
+            "seconds": round(time.perf_counter() - t_start, 1)}
 
 
 def _load(tg, plans: list[list[str]], counts: dict[str, int], interval: float, reply_timeout: float, base: int) -> dict:

@@ -112,7 +112,12 @@ def bot_table(bot: dict) -> str:
     if "light" in bot:
         rows.append(row(f"lighter, 1 msg/{bot['light']['interval_s']} s/user", bot["light"]))
     rows.append(row("nearly idle (calibration)", bot["idle"]))
-    return table(heads, rows)
+    out = table(heads, rows)
+    if flood := bot.get("flood"):
+        out += (f"\nflood: {flood['flooders']} accounts x {flood['messages_each']} messages (sent in {flood['sending_s']} s): "
+                f"an ordinary user's answer after {flood['ordinary_wait_s']} s; replies per flooder "
+                f"{flood['flooder_replies_min']}-{flood['flooder_replies_max']}")
+    return out
 
 
 def _verdict(value: float | None, target: float, *, higher_better: bool = False, unit: str = "") -> tuple[str, str]:

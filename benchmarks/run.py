@@ -121,7 +121,8 @@ def main(argv: list[str] | None = None) -> int:
         pool = [q.text for q in (stratified(dev, gen, 30 if args.quick else 120))] + ["/help", "/menu"]
         try:
             results["bot"] = run_bot(pool, messages=args.messages, users=args.users, interval=args.interval,
-                                     light_messages=50 if args.quick else 500, light_interval=1.0 if args.quick else 2.5, log=log)
+                                     light_messages=50 if args.quick else 500, light_interval=1.0 if args.quick else 2.5, log=log,
+                                     flood_messages=50 if args.quick else 200)
         except Skip as exc:
             results["bot"] = {"skipped": str(exc)}
             log(f"bot: skipped: {exc}")
