@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 import venv
@@ -29,9 +30,14 @@ def _run(args: list, *, cwd: Path, env: dict | None = None, timeout: int = 300) 
 
 @pytest.fixture(scope="module")
 def wheel(tmp_path_factory) -> Path:
-    out = tmp_path_factory.mktemp("wheel")
+    # built from a copy of what the package is made of, so no build/ leftovers in the checkout feed it (or stay)
+    source, out = tmp_path_factory.mktemp("source"), tmp_path_factory.mktemp("wheel")
+    for name in ("pyproject.toml", "README.md"):
+        shutil.copy2(REPO / name, source / name)
+    for name in ("handbook", "bot", "content"):
+        shutil.copytree(REPO / name, source / name, ignore=shutil.ignore_patterns("__pycache__"))
     done = _run([sys.executable, "-m", "pip", "wheel", "--quiet", "--disable-pip-version-check", "--no-deps",
-                 "--no-build-isolation", "-w", out, REPO], cwd=out)
+                 "--no-build-isolation", "-w", out, source], cwd=out)
     assert done.returncode == 0, done.stdout + done.stderr
     (found,) = out.glob("healthbot-*.whl")
     return found
