@@ -49,3 +49,14 @@ def test_synthetic_handbook_keeps_the_real_entries_and_loads(tmp_path):
     assert set(loaded.handbook.entries) == set(big.entries)
     queries = generated_queries(real.handbook, per_entry=2)
     assert queries and all(q.expect[0] in real.handbook.entries for q in queries)
+
+
+def test_a_quick_run_leaves_the_tracked_figures_alone():
+    from benchmarks.run import HERE, parse_args
+
+    quick, full = parse_args(["--quick"]).output, parse_args([]).output
+    assert full == HERE / "results.json" and quick != full
+    ignored = subprocess.run(["git", "check-ignore", "-q", str(quick)], cwd=REPO)
+    assert ignored.returncode == 0, f"{quick} is not git-ignored"
+    assert parse_args(["--quick", "--output", "x.json"]).output == Path("x.json")
+

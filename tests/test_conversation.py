@@ -1,4 +1,4 @@
-"""The pure conversation core: conversations as data, each outcome of issue 4."""
+"""The pure conversation core: conversations as data, each outcome of a message or a button."""
 
 from __future__ import annotations
 

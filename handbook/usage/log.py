@@ -1,4 +1,4 @@
-"""Anonymous usage counts, per day, in one SQLite file (issue 5); and the file layer it shares.
+"""Anonymous usage counts, per day, in one SQLite file; and the file layer it shares.
 
 `UsageLog.record()` only adds to counters in memory: fast, never raises. `flush()` writes them in
 one transaction (the bot calls it every `flush_interval` s, and `close()` on shutdown). A locked,

@@ -53,7 +53,7 @@ times=1, after=False)``, ``drop_next(method, times=1, after=False)`` (close the 
 without an answer).  With ``after=True`` the request is carried out first (the message is sent,
 the updates are returned) and only the answer is late or lost.  ``clear_faults()``.
 
-Strict like Telegram: the error texts of issue 4 (message too long or empty, callback data over
+Strict like Telegram: its error texts (message too long or empty, callback data over
 64 bytes, HTML that does not parse, an edit that changes nothing, message to edit not found, chat
 not found, stale or repeated callback query answers, more than 100 buttons, blank button text),
 401 "Unauthorized" for a wrong token, 404 "Not Found" for an unknown method, 409 for getUpdates
