@@ -5,6 +5,8 @@ from __future__ import annotations
 import logging
 import os
 
+from .config import ConfigError
+
 
 class Redact(logging.Filter):
     def __init__(self, secrets: list[str]):
@@ -22,13 +24,24 @@ class Redact(logging.Filter):
         return True
 
 
+LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
+
+
+def log_level(env: dict[str, str] | None = None) -> int:
+    """HEALTHBOT_LOG_LEVEL as a logging level (default INFO); ConfigError naming the allowed values."""
+    text = ((os.environ if env is None else env).get("HEALTHBOT_LOG_LEVEL") or "INFO").strip()
+    if text.upper() not in LEVELS:
+        raise ConfigError(f"HEALTHBOT_LOG_LEVEL={text!r} is not a log level: use one of {', '.join(LEVELS)} (default INFO)")
+    return getattr(logging, text.upper())
+
+
 def setup_logging(*, secrets_to_hide: list[str]) -> None:
-    level = os.environ.get("HEALTHBOT_LOG_LEVEL", "INFO").upper()
+    level = log_level()
     handler = logging.StreamHandler()
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     handler.addFilter(Redact(secrets_to_hide))
     root = logging.getLogger()
     root.handlers[:] = [handler]
-    root.setLevel(getattr(logging, level, logging.INFO))
+    root.setLevel(level)
     for noisy in ("httpx", "httpcore", "telegram.ext.Updater", "apscheduler"):
         logging.getLogger(noisy).setLevel(logging.WARNING)

@@ -37,6 +37,7 @@ from .config import Config, ConfigError
 from .flood import FloodGate
 from .logs import setup_logging
 from .staff import report_document, stats_summary
+from .startup import Stopped, TokenRejected, wait_for_telegram
 from .wiring import Core, build_core
 
 log = logging.getLogger("healthbot.telegram")
@@ -363,6 +364,7 @@ def run_bot(*, webhook_url: str | None = None, listen: str = "0.0.0.0", port: in
     config.require_token()
     core = build_core(config=config)
     try:
+        wait_for_telegram(config.token, config.api_url)  # a network that comes up late is waited for, not a crash
         app = build_application(core)
         if webhook_url:
             app.run_webhook(listen=listen, port=port, url_path=urlparse(webhook_url).path.lstrip("/"),
@@ -370,7 +372,10 @@ def run_bot(*, webhook_url: str | None = None, listen: str = "0.0.0.0", port: in
                             allowed_updates=Update.ALL_TYPES, close_loop=False)
         else:
             app.run_polling(allowed_updates=Update.ALL_TYPES, close_loop=False)
-    except InvalidToken:
+    except Stopped:  # SIGTERM/SIGINT while Telegram was out of reach
+        core.close()
+        return 0
+    except (InvalidToken, TokenRejected):
         core.close()
         raise ConfigError("Telegram refused the token (TELEGRAM_BOT_TOKEN): copy it again from @BotFather") from None
     except (TelegramError, OSError) as exc:
