@@ -24,6 +24,18 @@ def test_start_greets_in_vietnamese_with_reminder_privacy_and_country_choice(loa
     assert names(reply) == ["message", "start"]
 
 
+def test_start_with_a_country_already_chosen_shows_the_menu_instead_of_asking(loaded):
+    greeting, menu = handle(loaded, JP, Incoming("command", command="start")).messages
+    assert "Xin chào" in greeting.html
+    assert not any(d.startswith("c:") for d in datas(menu)) and len(datas(menu)) == len(loaded.handbook.chapters) + 1
+
+
+def test_help_names_the_bot_on_telegram_and_leaves_that_line_out_without_a_name(loaded):
+    named = handle(loaded, JP, Incoming("command", "healthbot_test_bot", command="help")).messages[0].html
+    unnamed = handle(loaded, JP, Incoming("command", "", command="help")).messages[0].html
+    assert "@healthbot_test_bot" in named and "@" not in unnamed and "/menu" in unnamed
+
+
 def test_start_greets_in_english_for_an_english_client(loaded):
     reply = handle(loaded, Settings(), Incoming("command", command="start", client_lang="en-GB"))
     assert "Hello" in reply.messages[0].html

@@ -80,9 +80,10 @@ def _command(loaded: Loaded, settings: Settings, incoming: Incoming, lang: str, 
     elif name == "lang":
         reply.messages.append(views.choose_lang(loaded, lang))
     elif name == "help":
-        # the adapter passes the bot's username; any other argument (typed by the user) is not shown
-        bot = incoming.text if _USERNAME.fullmatch(incoming.text) else "bot"
-        reply.messages.append(views.simple(loaded, "help", lang, bot=bot))
+        # the adapter passes the bot's username; any other argument (typed by the user) is not shown;
+        # without one (the terminal) the lines naming @{bot} are left out
+        bot = incoming.text if _USERNAME.fullmatch(incoming.text) else None
+        reply.messages.append(views.help_message(loaded, lang, bot))
     elif name == "about":
         reply.messages.append(views.simple(loaded, "about", lang))
     elif name in ADMIN_COMMANDS and incoming.is_admin:
@@ -99,7 +100,9 @@ def _start(loaded: Loaded, settings: Settings, payload: str, lang: str, reply: R
     reply.events.append(Event("start", value="unknown" if payload else None))
     texts = loaded.texts
     greeting = "\n\n".join([texts.get("start.greeting", lang), texts.get("reminder", lang), texts.get("start.privacy", lang)])
-    reply.messages += [views.Message(greeting), views.choose_country(loaded, lang)]
+    # a country already chosen (saved, or `healthbot chat --country`) is not asked again: the menu instead
+    ask = views.main_menu(loaded, lang) if settings.country in COUNTRY_NAMES else views.choose_country(loaded, lang)
+    reply.messages += [views.Message(greeting), ask]
 
 
 def _button(loaded: Loaded, settings: Settings, incoming: Incoming, lang: str, reply: Reply) -> None:

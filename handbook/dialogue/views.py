@@ -125,3 +125,11 @@ def choose_lang(loaded: Loaded, lang: str) -> Message:
 
 def simple(loaded: Loaded, key: str, lang: str, **values: object) -> Message:
     return Message(loaded.texts.get(key, lang, **values), ((menu_button(loaded, lang),),))
+
+
+def help_message(loaded: Loaded, lang: str, bot: str | None) -> Message:
+    """/help with the bot's username; without one (the terminal has none) its lines naming @{bot} are left out."""
+    if bot:
+        return simple(loaded, "help", lang, bot=bot)
+    kept = "\n".join(line for line in loaded.texts.raw("help", lang).splitlines() if "{bot}" not in line)
+    return Message(markup.to_html(kept).format_map({}), ((menu_button(loaded, lang),),))
