@@ -80,6 +80,8 @@ def heartbeat_path(config: Config):
 def build_core(*, config: Config | None = None, with_usage: bool = True) -> Core:
     """Read the environment once and build everything; ConfigError/ContentError say what to fix."""
     config = config or Config.from_env()
+    if config.content.exists() and not config.content.is_dir():
+        raise ConfigError(f"HEALTHBOT_CONTENT {str(config.content)!r} is a file, not a directory: set it to the folder with handbook/, lexicon.yaml and interface.yaml")
     if not config.content.is_dir():
         raise ConfigError(f"content directory {str(config.content)!r} does not exist; set HEALTHBOT_CONTENT to the folder with handbook/, lexicon.yaml and interface.yaml")
     if not (config.content / "handbook").is_dir():

@@ -145,6 +145,16 @@ def test_cli_missing_content_directory_is_a_one_line_error(repo_root, tmp_path):
     assert len(lines) == 1 and "does not exist" in lines[0] and str(missing) in lines[0], done.stdout
 
 
+def test_cli_given_a_file_says_it_is_not_a_directory_and_what_to_pass(repo_root, tmp_path):
+    a_file = tmp_path / "README.md"
+    a_file.write_text("# not content\n", encoding="utf-8")
+    done = run_check(repo_root, a_file)
+    assert done.returncode == 1
+    lines = [x for x in done.stdout.splitlines() if x.strip()]
+    assert len(lines) == 1 and "is a file, not a directory" in lines[0] and "does not exist" not in lines[0], done.stdout
+    assert "handbook/, lexicon.yaml and interface.yaml" in lines[0]
+
+
 def test_cli_reports_yaml_syntax_error_at_its_line(repo_root, content_copy):
     path = first_chapter(content_copy)
     original = path.read_text(encoding="utf-8")

@@ -337,6 +337,9 @@ def load_content(root: str | Path, *, today: datetime.date | None = None) -> Con
     today = today or datetime.date.today()
     if not root.is_dir():
         problem = Problem(str(root), 0, f"content directory {str(root)!r} does not exist; set HEALTHBOT_CONTENT or pass the directory")
+        if root.exists():
+            problem = Problem(str(root), 0, f"{str(root)!r} is a file, not a directory: pass the content folder (the one holding "
+                                            "handbook/, lexicon.yaml and interface.yaml), or nothing for the bundled handbook")
         return Content(None, None, None, [problem])
     reports: dict[str, _Report] = {}
     texts_data = _load_side_file(root / "interface.yaml", root, reports)
