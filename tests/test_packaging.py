@@ -29,13 +29,19 @@ def _run(args: list, *, cwd: Path, env: dict | None = None, timeout: int = 300) 
 
 
 @pytest.fixture(scope="module")
-def wheel(tmp_path_factory) -> Path:
-    # built from a copy of what the package is made of, so no build/ leftovers in the checkout feed it (or stay)
-    source, out = tmp_path_factory.mktemp("source"), tmp_path_factory.mktemp("wheel")
-    for name in ("pyproject.toml", "README.md"):
+def source(tmp_path_factory) -> Path:
+    """A copy of what the package is made of, so no build/ or .venv/ in the checkout feeds it (or stays)."""
+    source = tmp_path_factory.mktemp("source")
+    for name in ("pyproject.toml", "README.md", "requirements.lock"):
         shutil.copy2(REPO / name, source / name)
     for name in ("handbook", "bot", "content"):
         shutil.copytree(REPO / name, source / name, ignore=shutil.ignore_patterns("__pycache__"))
+    return source
+
+
+@pytest.fixture(scope="module")
+def wheel(source: Path, tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("wheel")
     done = _run([sys.executable, "-m", "pip", "wheel", "--quiet", "--disable-pip-version-check", "--no-deps",
                  "--no-build-isolation", "-w", out, source], cwd=out)
     assert done.returncode == 0, done.stdout + done.stderr
@@ -94,3 +100,16 @@ def test_installed_wheel_still_obeys_healthbot_content(installed: Path, tmp_path
     (tmp_path / "elsewhere").mkdir()
     done = _run([installed / "healthbot", "check"], cwd=tmp_path, env=env)
     assert done.returncode == 1 and "elsewhere" in done.stdout + done.stderr, done.stdout + done.stderr
+
+
+def test_the_readme_quick_start_runs_on_a_fresh_copy(source: Path, tmp_path: Path):
+    """The first command of the README's quick start, as written: a venv, the lock, the project, `healthbot`
+    (the terminal chat without a token; it ends at the end of its input)."""
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    block = readme.split("## Quick start", 1)[1].split("```sh\n", 1)[1].split("```", 1)[0]
+    first, second = block.strip().splitlines()
+    assert "python3 -m venv" in first and "--require-hashes -r requirements.lock" in first and second == "bash .ci/run"
+    env = {k: v for k, v in _outside_env(tmp_path).items() if k != "VIRTUAL_ENV"}
+    done = _run(["bash", "-c", first], cwd=source, env=env, timeout=600)
+    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
+    assert "Xin chào" in done.stdout and "[1] 🇯🇵 Nhật Bản" in done.stdout
