@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from handbook.content import markup
-from handbook.content.model import COUNTRY_NAMES, Entry
+from handbook.content.model import COUNTRY_NAMES, Entry, Source
 from handbook.dialogue.texts import Texts
 
 
@@ -24,9 +24,27 @@ def entry_body(entry: Entry, lang: str, country: str | None) -> str:
     return f"<b>{markup.escape(entry.title.get(lang))}</b>\n\n" + "\n\n".join(b for b in blocks if b)
 
 
-def source_line(entry: Entry, texts: Texts, lang: str) -> str:
+SHOWN_SOURCES = 2
+
+
+def ordered_sources(entry: Entry, country: str | None) -> list[Source]:
+    """The sources to show: the reader's country's first, then general ones, the other country's never.
+
+    With no country known, general sources come first and then the country ones in file order.
+    Another country's sources are shown only when the entry has nothing else to cite.
+    """
+    own = [s for s in entry.sources if country is not None and s.country == country]
+    general = [s for s in entry.sources if s.country is None]
+    rest = [s for s in entry.sources if s.country is not None and s.country != country]
+    if country is None:
+        return general + rest
+    return own + general or rest
+
+
+def source_line(entry: Entry, texts: Texts, lang: str, country: str | None = None) -> str:
     links = ", ".join(
-        f'<a href="{markup.escape(s.url).replace(chr(34), "&quot;")}">{markup.escape(s.title)}</a>' for s in entry.sources[:2]
+        f'<a href="{markup.escape(s.url).replace(chr(34), "&quot;")}">{markup.escape(s.title)}</a>'
+        for s in ordered_sources(entry, country)[:SHOWN_SOURCES]
     )
     reviewed = entry.reviewed.isoformat() if entry.reviewed else "?"
     return texts.get("entry.sources", lang, date=reviewed, html={"links": links or "—"})
@@ -38,7 +56,7 @@ def entry_message(entry: Entry, texts: Texts, lang: str, country: str | None, *,
     if urgent or entry.urgent:
         pieces.append(emergency_block(texts, lang, country))
     pieces.append(entry_body(entry, lang, country))
-    pieces.append(f"<i>{source_line(entry, texts, lang)}</i>")
+    pieces.append(f"<i>{source_line(entry, texts, lang, country)}</i>")
     return "\n\n".join(pieces)
 
 
