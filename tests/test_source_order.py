@@ -39,6 +39,11 @@ def test_unknown_country_puts_general_sources_first(loaded):
     assert titles(ordered_sources(entry, None))[0] == "WHO fact sheet"
 
 
+def test_unknown_country_shows_both_countries_in_turn_after_general_ones(loaded):
+    entry = with_sources(loaded, JP1, JP2, KR1)
+    assert titles(ordered_sources(entry, None)) == ["Tokyo city page", "Seoul city page", "Osaka city page"]
+
+
 def test_other_country_sources_are_shown_only_when_nothing_else_is_cited(loaded):
     entry = with_sources(loaded, JP1)
     assert titles(ordered_sources(entry, "kr")) == ["Tokyo city page"]

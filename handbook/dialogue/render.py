@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from itertools import zip_longest
+
 from handbook.content import markup
 from handbook.content.model import COUNTRY_NAMES, Entry, Source
 from handbook.dialogue.texts import Texts
@@ -30,14 +32,17 @@ SHOWN_SOURCES = 2
 def ordered_sources(entry: Entry, country: str | None) -> list[Source]:
     """The sources to show: the reader's country's first, then general ones, the other country's never.
 
-    With no country known, general sources come first and then the country ones in file order.
-    Another country's sources are shown only when the entry has nothing else to cite.
+    With no country known (the reader sees every country part), general sources come first, then one
+    country's and the other's in turn. Another country's sources are shown only when the entry has
+    nothing else to cite.
     """
-    own = [s for s in entry.sources if country is not None and s.country == country]
     general = [s for s in entry.sources if s.country is None]
-    rest = [s for s in entry.sources if s.country is not None and s.country != country]
     if country is None:
-        return general + rest
+        by_country = [[s for s in entry.sources if s.country == code] for code in COUNTRY_NAMES]
+        turns = [s for group in zip_longest(*by_country) for s in group if s is not None]
+        return general + turns
+    own = [s for s in entry.sources if s.country == country]
+    rest = [s for s in entry.sources if s.country is not None and s.country != country]
     return own + general or rest
 
 
