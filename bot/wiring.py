@@ -25,6 +25,11 @@ class Core:
     usage: UsageLog | None
     settings: SettingsStore | None
 
+    @property
+    def keeps_misses(self) -> bool:
+        """True when unanswered questions are stored (HEALTHBOT_RECORD_MISSES and a usage log)."""
+        return self.config.record_misses and self.usage is not None
+
     def settings_of(self, user_id: int | None) -> Settings:
         if self.settings is None or user_id is None:
             return Settings()
@@ -34,7 +39,7 @@ class Core:
     def handle(self, user_id: int | None, incoming: Incoming) -> Reply:
         """One update through the core: settings in, reply out, settings saved, events counted."""
         settings = self.settings_of(user_id)
-        reply = conversation.handle(self.library.current, settings, incoming)
+        reply = conversation.handle(self.library.current, settings, incoming, keeps_misses=self.keeps_misses)
         if reply.settings is not None and self.settings is not None and user_id is not None:
             self.settings.update(user_id, lang=reply.settings.lang, country=reply.settings.country)
         self.count(reply.events, user_id)

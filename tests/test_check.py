@@ -373,3 +373,20 @@ def test_missing_directory_is_one_problem_and_no_handbook(tmp_path):
     assert not result.ok and result.handbook is None
     assert len(result.problems) == 1
     assert "does not exist" in result.problems[0].message
+
+
+# --- source country tags -------------------------------------------------------------------------
+def test_source_country_tag_other_than_jp_or_kr_is_an_error_at_its_line(bare_copy):
+    bad = '      - {title: "Example", url: "https://example.org/",\n         country: vn}'
+    text = replace_once(PLANTED, '      - {title: "Example", url: "https://example.org/"}', bad)
+    result, path = _load_planted(bare_copy, text)
+    assert_problem(result, path, {line_of(text, "country: vn"), line_of(text, '- {title: "Example"')}, "country", "'vn'", "jp, kr")
+
+
+def test_source_country_tags_jp_and_kr_load_onto_the_source(bare_copy):
+    tagged = ('      - {title: "Japan page", url: "https://example.jp/", country: jp}\n'
+              '      - {title: "General page", url: "https://example.org/"}')
+    text = replace_once(PLANTED, '      - {title: "Example", url: "https://example.org/"}', tagged)
+    result, path = _load_planted(bare_copy, text)
+    assert errors_in(result, path) == []
+    assert "country" not in " ".join(str(p) for p in result.problems if p.path == path)
