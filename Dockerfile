@@ -22,10 +22,10 @@ RUN pip install --no-cache-dir --require-hashes -r requirements.lock
 COPY pyproject.toml README.md ./
 COPY handbook ./handbook
 COPY bot ./bot
-RUN pip install --no-cache-dir --no-deps --no-build-isolation .
-
-# The handbook is baked in; mount a directory over /app/content to serve edited content.
+# The handbook is baked in (also as the package's own data); mount a directory over /app/content to serve
+# edited content (HEALTHBOT_CONTENT points there).
 COPY content ./content
+RUN pip install --no-cache-dir --no-deps --no-build-isolation .
 
 USER 10001:10001
 # /data holds the SQLite file and, made on first run, its key file /data/healthbot.db.key (0600): the
@@ -33,6 +33,8 @@ USER 10001:10001
 # it off the data volume, mount a secret and set HEALTHBOT_KEY_FILE=/run/secrets/healthbot.key (or
 # pass HEALTHBOT_SECRET). Back it up with the database: without it stored settings cannot be found.
 VOLUME ["/data"]
+# Webhook mode (`healthbot run --webhook-url URL`) listens on this port by default (--port); long polling needs none.
+EXPOSE 8443
 
 HEALTHCHECK --interval=60s --timeout=10s --start-period=30s --retries=3 CMD ["healthbot", "health"]
 

@@ -1,4 +1,4 @@
-"""Plain-text tables of the benchmark figures, and the targets of issue 6 with met / missed."""
+"""Plain-text tables of the benchmark figures, and the speed and memory targets with met / missed."""
 
 from __future__ import annotations
 

@@ -1,6 +1,7 @@
 """One command for every benchmark: ``python -m benchmarks.run [--quick] [--sizes 1000,10000] [--queries FILE]``.
 
-Prints the tables (progress goes to standard error) and writes ``benchmarks/results.json``.
+Prints the tables (progress goes to standard error) and writes ``benchmarks/results.json`` (the tracked
+figures; a ``--quick`` smoke run writes the git-ignored ``benchmarks/results-quick.json`` instead).
 Absolute times vary from run to run on a shared machine: compare against the baselines of the same run.
 """
 
@@ -37,7 +38,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--messages", type=int, help="bot: messages in all (default 2000; quick: 100)")
     p.add_argument("--users", type=int, help="bot: simulated users (default 50; quick: 10)")
     p.add_argument("--interval", type=float, default=0.6, help="bot: at least this many seconds between one user's messages")
-    p.add_argument("--output", type=Path, default=HERE / "results.json", help="where to write the figures (JSON)")
+    p.add_argument("--output", type=Path, help="where to write the figures (JSON; default benchmarks/results.json, "
+                                              "quick: benchmarks/results-quick.json, git-ignored, so a smoke run leaves the tracked figures alone)")
     args = p.parse_args(argv)
     args.parts = {s.strip() for s in args.parts.split(",") if s.strip()}
     unknown = args.parts - {"search", "startup", "bot"}
@@ -47,6 +49,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     args.sizes = [int(s) for s in (args.sizes or default_sizes).replace("_", "").split(",") if s.strip()]
     args.messages = args.messages or (100 if args.quick else 2000)
     args.users = args.users or (10 if args.quick else 50)
+    args.output = args.output or HERE / ("results-quick.json" if args.quick else "results.json")
     return args
 
 
@@ -174,7 +177,7 @@ def render(results: dict) -> str:
                        f"main run: {bot['reply_messages']} reply messages expected, received {bot['received_minus_expected']:+d};\n"
                        f" API errors {bot['api_errors']}; bot ready in {bot['ready_s']} s; exit code after SIGTERM {bot['exit_code']}; "
                        "python-telegram-bot's rate limiter lets a bot send 30 messages a second)")
-    out += ["", "TARGETS (issue 6)", report.targets_table(results["targets"])]
+    out += ["", "TARGETS (speed and memory)", report.targets_table(results["targets"])]
     return "\n".join(out)
 
 

@@ -11,6 +11,9 @@ webhook secret are replaced in every line, tracebacks included.
 from __future__ import annotations
 
 import logging
+import os
+
+from .config import ConfigError
 
 # libraries that print update contents, request URLs or replies below WARNING
 QUIET = ("telegram", "httpx", "httpcore", "hpack", "h2", "tornado", "apscheduler", "aiohttp", "urllib3")
@@ -41,6 +44,17 @@ class OnlyOurs(logging.Filter):
         return name == "root" or name.startswith(("healthbot", "handbook", "bot", "__main__"))
 
 
+LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
+
+
+def log_level(env: dict[str, str] | None = None) -> int:
+    """HEALTHBOT_LOG_LEVEL as a logging level (default INFO); ConfigError naming the allowed values."""
+    text = ((os.environ if env is None else env).get("HEALTHBOT_LOG_LEVEL") or "INFO").strip()
+    if text.upper() not in LEVELS:
+        raise ConfigError(f"HEALTHBOT_LOG_LEVEL={text!r} is not a log level: use one of {', '.join(LEVELS)} (default INFO)")
+    return getattr(logging, text.upper())
+
+
 def hidden_parts(*secrets: str | None) -> list[str]:
     """The secrets and the parts that could be logged alone (a token's part after its colon)."""
     parts: list[str] = []
@@ -52,12 +66,14 @@ def hidden_parts(*secrets: str | None) -> list[str]:
     return parts
 
 
-def setup_logging(*, secrets_to_hide: list[str], level: str = "INFO") -> None:
+def setup_logging(*, secrets_to_hide: list[str], level: str | None = None) -> None:
+    """`level`: as HEALTHBOT_LOG_LEVEL (read from the environment when None); ConfigError if unknown."""
+    numeric = log_level() if level is None else log_level({"HEALTHBOT_LOG_LEVEL": level})
     handler = logging.StreamHandler()
     handler.setFormatter(Redact("%(asctime)s %(levelname)s %(name)s: %(message)s", hidden_parts(*secrets_to_hide)))
     handler.addFilter(OnlyOurs())
     root = logging.getLogger()
     root.handlers[:] = [handler]
-    root.setLevel(getattr(logging, level.upper(), logging.INFO))
+    root.setLevel(numeric)
     for noisy in QUIET:
         logging.getLogger(noisy).setLevel(logging.WARNING)

@@ -40,6 +40,7 @@ from .config import Config, ConfigError
 from .flood import FairUpdateProcessor, FloodGate
 from .logs import setup_logging
 from .staff import report_document, stats_summary
+from .startup import Stopped, TokenRejected, wait_for_telegram
 from .webhook_front import WebhookFront, unix_forwarder
 from .wiring import Core, build_core
 
@@ -426,6 +427,7 @@ def run_bot(*, webhook_url: str | None = None, listen: str = "0.0.0.0", port: in
     core = build_core(config=config)
     inner = tempfile.TemporaryDirectory(prefix="healthbot-webhook-") if webhook_url else None  # 0700
     try:
+        wait_for_telegram(config.token, config.api_url)  # a network that comes up late is waited for, not a crash
         if webhook_url:
             # the public port is ours (secret and size checked before a body is read); the library's
             # own server listens on a Unix socket in a private folder
@@ -439,7 +441,10 @@ def run_bot(*, webhook_url: str | None = None, listen: str = "0.0.0.0", port: in
         else:
             app = build_application(core)
             app.run_polling(allowed_updates=Update.ALL_TYPES, close_loop=False)
-    except InvalidToken:
+    except Stopped:  # SIGTERM/SIGINT while Telegram was out of reach
+        core.close()
+        return 0
+    except (InvalidToken, TokenRejected):
         core.close()
         raise ConfigError("Telegram refused the token (TELEGRAM_BOT_TOKEN): copy it again from @BotFather") from None
     except (TelegramError, OSError) as exc:

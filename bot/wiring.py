@@ -27,6 +27,11 @@ class Core:
     usage: UsageLog | None
     settings: SettingsStore | None
 
+    @property
+    def keeps_misses(self) -> bool:
+        """True when unanswered questions are stored (HEALTHBOT_RECORD_MISSES and a usage log)."""
+        return self.config.record_misses and self.usage is not None
+
     def settings_of(self, user_id: int | None) -> Settings:
         if self.settings is None or user_id is None:
             return Settings()
@@ -36,7 +41,7 @@ class Core:
     def handle(self, user_id: int | None, incoming: Incoming) -> Reply:
         """One update through the core: settings in, reply out, settings saved, events counted."""
         settings = self.settings_of(user_id)
-        reply = conversation.handle(self.library.current, settings, incoming)
+        reply = conversation.handle(self.library.current, settings, incoming, keeps_misses=self.keeps_misses)
         if reply.settings is not None and self.settings is not None and user_id is not None:
             self.settings.update(user_id, lang=reply.settings.lang, country=reply.settings.country)
         self.count(reply.events, user_id)
@@ -82,6 +87,8 @@ def heartbeat_path(config: Config):
 def build_core(*, config: Config | None = None, with_usage: bool = True) -> Core:
     """Read the environment once and build everything; ConfigError/ContentError say what to fix."""
     config = config or Config.from_env()
+    if config.content.exists() and not config.content.is_dir():
+        raise ConfigError(f"HEALTHBOT_CONTENT {str(config.content)!r} is a file, not a directory: set it to the folder with handbook/, lexicon.yaml and interface.yaml")
     if not config.content.is_dir():
         raise ConfigError(f"content directory {str(config.content)!r} does not exist; set HEALTHBOT_CONTENT to the folder with handbook/, lexicon.yaml and interface.yaml")
     if not (config.content / "handbook").is_dir():

@@ -68,3 +68,19 @@ def test_ruff_check_passes(repo_root):
         pytest.skip("ruff is not installed (pip install -e '.[test]' installs it)")
     done = subprocess.run([*ruff, "check", "."], cwd=repo_root, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stdout[-4000:] + done.stderr[-2000:]
+
+
+def test_code_and_its_output_name_no_tracker_numbers():
+    """Code says what a thing does, not which ticket asked for it (the benchmark tables included)."""
+    import re
+
+    root = CORE.parent
+    ticket = re.compile(r"\b(?:issue|ticket)s?\s*#?\d+", re.IGNORECASE)
+    offenders = []
+    for folder in ("handbook", "bot", "benchmarks", "tests"):
+        for path in sorted((root / folder).rglob("*")):
+            if path.suffix in (".py", ".md") and "__pycache__" not in path.parts:
+                for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+                    if ticket.search(line):
+                        offenders.append(f"{path.relative_to(root)}:{number}: {line.strip()}")
+    assert offenders == []

@@ -145,6 +145,16 @@ def test_cli_missing_content_directory_is_a_one_line_error(repo_root, tmp_path):
     assert len(lines) == 1 and "does not exist" in lines[0] and str(missing) in lines[0], done.stdout
 
 
+def test_cli_given_a_file_says_it_is_not_a_directory_and_what_to_pass(repo_root, tmp_path):
+    a_file = tmp_path / "README.md"
+    a_file.write_text("# not content\n", encoding="utf-8")
+    done = run_check(repo_root, a_file)
+    assert done.returncode == 1
+    lines = [x for x in done.stdout.splitlines() if x.strip()]
+    assert len(lines) == 1 and "is a file, not a directory" in lines[0] and "does not exist" not in lines[0], done.stdout
+    assert "handbook/, lexicon.yaml and interface.yaml" in lines[0]
+
+
 def test_cli_reports_yaml_syntax_error_at_its_line(repo_root, content_copy):
     path = first_chapter(content_copy)
     original = path.read_text(encoding="utf-8")
@@ -386,3 +396,20 @@ def test_a_single_alias_is_refused_with_a_fix(content_copy):
     path.write_text("chapter: x\nentries:\n  - *somewhere\n", encoding="utf-8")
     problems = [p for p in load_content(content_copy).problems if str(p.path).endswith("12-alias.yaml")]
     assert any(p.line == 3 and "alias" in p.message and "in full" in p.message for p in problems), problems
+
+
+# --- source country tags -------------------------------------------------------------------------
+def test_source_country_tag_other_than_jp_or_kr_is_an_error_at_its_line(bare_copy):
+    bad = '      - {title: "Example", url: "https://example.org/",\n         country: vn}'
+    text = replace_once(PLANTED, '      - {title: "Example", url: "https://example.org/"}', bad)
+    result, path = _load_planted(bare_copy, text)
+    assert_problem(result, path, {line_of(text, "country: vn"), line_of(text, '- {title: "Example"')}, "country", "'vn'", "jp, kr")
+
+
+def test_source_country_tags_jp_and_kr_load_onto_the_source(bare_copy):
+    tagged = ('      - {title: "Japan page", url: "https://example.jp/", country: jp}\n'
+              '      - {title: "General page", url: "https://example.org/"}')
+    text = replace_once(PLANTED, '      - {title: "Example", url: "https://example.org/"}', tagged)
+    result, path = _load_planted(bare_copy, text)
+    assert errors_in(result, path) == []
+    assert "country" not in " ".join(str(p) for p in result.problems if p.path == path)

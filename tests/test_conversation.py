@@ -1,4 +1,4 @@
-"""The pure conversation core: conversations as data, each outcome of issue 4."""
+"""The pure conversation core: conversations as data, each outcome of a message or a button."""
 
 from __future__ import annotations
 
@@ -22,6 +22,18 @@ def test_start_greets_in_vietnamese_with_reminder_privacy_and_country_choice(loa
     assert "Xin chào" in greeting.html and "119" in greeting.html and "🔒" in greeting.html
     assert datas(choose) == ["c:jp", "c:kr"]
     assert names(reply) == ["message", "start"]
+
+
+def test_start_with_a_country_already_chosen_shows_the_menu_instead_of_asking(loaded):
+    greeting, menu = handle(loaded, JP, Incoming("command", command="start")).messages
+    assert "Xin chào" in greeting.html
+    assert not any(d.startswith("c:") for d in datas(menu)) and len(datas(menu)) == len(loaded.handbook.chapters) + 1
+
+
+def test_help_names_the_bot_on_telegram_and_leaves_that_line_out_without_a_name(loaded):
+    named = handle(loaded, JP, Incoming("command", "healthbot_test_bot", command="help")).messages[0].html
+    unnamed = handle(loaded, JP, Incoming("command", "", command="help")).messages[0].html
+    assert "@healthbot_test_bot" in named and "@" not in unnamed and "/menu" in unnamed
 
 
 def test_start_greets_in_english_for_an_english_client(loaded):
@@ -122,3 +134,63 @@ def test_language_and_country_commands_offer_choices_and_save(loaded):
 def test_inline_results_carry_the_entry_text(loaded):
     lang, results = inline_results(loaded, JP, "sốt cao")
     assert lang == "vi" and results and results[0][0] == "fever" and "<b>" in results[0][2]
+
+
+
+# --- privacy line, /about, urgent without an entry ----------------------------------------------
+def test_privacy_line_says_no_message_text_is_kept_when_misses_are_not_recorded(loaded):
+    for command in ("start", "about"):
+        en = handle(loaded, Settings("en"), Incoming("command", command=command)).messages[0].html
+        vi = handle(loaded, Settings("vi"), Incoming("command", command=command)).messages[0].html
+        assert "no message text" in en
+        assert "nội dung tin nhắn" in vi
+        assert "90" not in en and "90" not in vi
+
+
+def test_privacy_line_says_unanswered_questions_are_kept_90_days_when_misses_are_recorded(loaded):
+    for command in ("start", "about"):
+        en = handle(loaded, Settings("en"), Incoming("command", command=command), keeps_misses=True).messages[0].html
+        vi = handle(loaded, Settings("vi"), Incoming("command", command=command), keeps_misses=True).messages[0].html
+        assert "could not answer are kept" in en and "90 days" in en and "without names" in en
+        assert "chưa trả lời được" in vi and "90 ngày" in vi and "không kèm tên" in vi
+        assert "nobody reads" not in en and "không ai đọc" not in vi
+
+
+def test_about_follows_the_handbook_topics_and_disclaims_being_an_official_service(loaded):
+    en = handle(loaded, Settings("en"), Incoming("command", command="about")).messages[0].html
+    vi = handle(loaded, Settings("vi"), Incoming("command", command="about")).messages[0].html
+    assert "follows the topics" in en and "not an official service" in en and "IOM" in en and "MHWG" in en
+    assert "đi theo các chủ đề" in vi and "không phải là dịch vụ chính thức" in vi
+
+
+class DangerButNoEntry:
+    """A search index that sees danger words in every message and finds no entry for it."""
+
+    def __init__(self, real):
+        self.thresholds = real.thresholds
+
+    def search(self, text, *, limit=5, lang=None):
+        from handbook.search.engine import NONE, SearchResult
+
+        return SearchResult(text, lang or "vi", None, urgent=True, outcome=NONE)
+
+
+def test_urgent_message_without_an_entry_gets_the_emergency_block_and_what_to_say_when_calling(loaded):
+    from dataclasses import replace
+
+    danger = replace(loaded, index=DangerButNoEntry(loaded.index))
+    for lang, words in (("vi", ("gọi 119 ngay", "địa chỉ", "chuyện gì đã xảy ra", "còn thở")),
+                        ("en", ("call 119 now", "address", "what happened", "breathing"))):
+        reply = handle(danger, Settings(lang, "kr"), Incoming("text", "bố tôi ngã xuống"))
+        assert names(reply)[-2:] == ["urgent", "no_answer"]
+        block, advice = (m.html for m in reply.messages)
+        assert "119" in block and "112" in block
+        assert all(w in advice.lower() for w in words), advice
+        assert "hỏi cách khác" not in advice and "try other words" not in advice.lower()
+        assert "e:m:call-ambulance" in datas(reply.messages[1]) or any("call-ambulance" in d for d in datas(reply.messages[1]))
+
+
+def test_non_urgent_message_without_an_entry_still_suggests_other_words(loaded):
+    reply = handle(loaded, JP, Incoming("text", "giá vàng hôm nay"))
+    assert "no_answer" in names(reply) and "urgent" not in names(reply)
+    assert "hỏi cách khác" in reply.messages[-1].html

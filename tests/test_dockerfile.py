@@ -31,3 +31,18 @@ def test_dockerfile_installs_only_pinned_hashed_versions():
     assert "--require-hashes -r requirements.lock" in text
     installs = [line for line in text.splitlines() if "pip install" in line]
     assert all("--require-hashes" in line or "--no-deps" in line for line in installs), installs
+
+
+def test_dockerfile_exposes_the_default_webhook_port():
+    from bot.cli import build_parser
+
+    default_port = build_parser().parse_args(["run"]).port
+    text = (REPO / "Dockerfile").read_text(encoding="utf-8")
+    assert f"EXPOSE {default_port}" in text.splitlines()
+
+
+def test_dockerfile_installs_the_package_with_its_bundled_content():
+    lines = (REPO / "Dockerfile").read_text(encoding="utf-8").splitlines()
+    copy_content = lines.index("COPY content ./content")
+    install = next(i for i, line in enumerate(lines) if "--no-deps" in line and "pip install" in line)
+    assert copy_content < install

@@ -150,6 +150,21 @@ def test_cli_prints_json_for_the_days_asked(db: Path, monkeypatch, capsys) -> No
     assert REQUIRED_KEYS <= set(stats) and stats["totals"]["questions"] == 1
 
 
+def test_json_without_a_range_names_the_first_and_last_day_with_data(db: Path, capsys) -> None:
+    assert run_stats(parse("--db", str(db), "--format", "json"), entry_ids=ENTRY_IDS) == 0
+    assert json.loads(capsys.readouterr().out)["period"] == {"since": "2026-11-20", "until": "2026-11-22"}
+
+
+def test_an_open_end_of_the_range_is_the_day_with_data_and_an_asked_end_is_kept(db: Path) -> None:
+    assert read_stats(db, since=DAY2)["period"] == {"since": "2026-11-21", "until": "2026-11-22"}
+    assert read_stats(db, until=DAY2)["period"] == {"since": "2026-11-20", "until": "2026-11-21"}
+
+
+def test_a_database_without_counts_has_no_period(tmp_path: Path) -> None:
+    UsageLog(tmp_path / "empty.db").close()
+    assert read_stats(tmp_path / "empty.db")["period"] == {"since": None, "until": None}
+
+
 def test_cli_accepts_the_last_n_days(db: Path, capsys) -> None:
     args = parse("--db", str(db), "--since", "2d", "--format", "json")
     assert run_stats(args, entry_ids=ENTRY_IDS, today=DAY3) == 0

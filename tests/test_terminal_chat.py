@@ -29,3 +29,73 @@ def test_a_whole_conversation_in_the_terminal():
 def test_chat_starts_with_no_token_and_ends_at_end_of_input():
     out = chat([])
     assert "Xin chào" in out
+
+
+def chat_here(lines: list[str], **options) -> str:
+    """The same chat in this process (faster): `healthbot chat` with the bundled content."""
+    import io
+
+    from bot.terminal import run_chat
+
+    out = io.StringIO()
+    assert run_chat(stdin=io.StringIO("\n".join(lines) + "\n"), stdout=out, **options) == 0
+    return out.getvalue()
+
+
+def numbered(out: str) -> list[dict[str, str]]:
+    """The numbered choices of each keyboard block printed, in order: [{number: label}]."""
+    import re
+
+    blocks, current = [], {}
+    for line in out.splitlines():
+        found = re.findall(r"\[(\d+)\] (.+?)(?=   \[|$)", line) if line.startswith("  [") else []
+        if found:
+            current.update(found)
+        elif current:
+            blocks.append(current)
+            current = {}
+    return blocks + ([current] if current else [])
+
+
+def test_chat_with_a_country_does_not_ask_for_it_and_shows_the_menu(monkeypatch):
+    monkeypatch.delenv("HEALTHBOT_CONTENT", raising=False)
+    out = chat_here([], country="jp")
+    assert "Xin chào" in out and "Nhật Bản   [2]" not in out and "🇰🇷" not in out
+    assert "Chọn một chủ đề" in out and "[1] Chuẩn bị trước khi đi" in out
+
+
+def test_chat_without_a_country_asks_for_it():
+    assert "[1] 🇯🇵 Nhật Bản   [2] 🇰🇷 Hàn Quốc" in chat_here([])
+
+
+def test_a_feedback_press_keeps_the_numbers_of_the_buttons_left():
+    out = chat_here(["đau bụng quá"], country="jp")
+    entry = numbered(out)[-1]
+    helpful = next(n for n, label in entry.items() if "👍" in label)
+    after = numbered(chat_here(["đau bụng quá", helpful], country="jp"))[-1]
+    assert after == {n: label for n, label in entry.items() if "👍" not in label and "👎" not in label}
+
+
+def test_a_remembered_number_opens_the_same_thing_after_a_feedback_press():
+    entry = numbered(chat_here(["đau bụng quá"], country="jp"))[-1]
+    helpful = next(n for n, label in entry.items() if "👍" in label)
+    menu = next(n for n, label in entry.items() if "Menu" in label)  # below the feedback row
+    out = chat_here(["đau bụng quá", helpful, menu], country="jp")
+    assert "Chọn một chủ đề" in out.split("[Cảm ơn bạn đã góp ý!]")[1]
+
+
+def test_a_number_with_no_choice_says_so_and_is_not_asked_as_a_question():
+    out = chat_here(["đau bụng quá", "99"], country="jp")
+    assert "[no choice 99" in out and "numbers shown now are 1, 2" in out
+    assert "chưa tìm thấy" not in out  # not searched as a question
+    assert "[no choice 5" in chat_here(["đau bụng quá", "5", "5"], country="jp")  # the 👍 is gone once pressed
+
+
+def test_a_long_number_is_still_a_question():
+    out = chat_here(["119"], country="jp")
+    assert "no choice" not in out and "119" in out
+
+
+def test_help_in_the_terminal_names_no_bot():
+    out = chat_here(["/help"])
+    assert "/menu" in out and "@bot" not in out and "{bot}" not in out

@@ -59,3 +59,17 @@ def test_a_scripted_conversation_is_counted_exactly_and_leaves_no_identity(tmp_p
     dump = "\n".join(con.iterdump())
     for secret in SECRETS + [q for qs in QUESTIONS.values() for q in qs if "vàng" not in q]:
         assert secret not in dump, f"{secret!r} is stored"
+
+
+def test_the_privacy_line_follows_the_record_misses_setting_through_the_core(tmp_path):
+    for setting, expected, absent in (("1", "90 days", "no message text"), ("", "no message text", "90 days")):
+        env = {"HEALTHBOT_DB": str(tmp_path / f"db{setting}.db"), "HEALTHBOT_CONTENT": str(REPO / "content"),
+               "HEALTHBOT_RECORD_MISSES": setting}
+        core = build_core(config=Config.from_env(env))
+        try:
+            for command in ("start", "about"):
+                html = core.handle(LAN, Incoming("command", "", command=command, client_lang="en")).messages[0].html
+                assert expected in html.lower() or expected in html, (setting, command, html)
+                assert absent not in html.lower(), (setting, command, html)
+        finally:
+            core.close()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from importlib import resources
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -12,7 +13,19 @@ from handbook.content.model import Handbook
 from handbook.search.engine import SearchIndex
 from handbook.dialogue.texts import Texts
 
-DEFAULT_CONTENT = Path(__file__).resolve().parents[2] / "content"
+
+
+def bundled_content() -> Path:
+    """The handbook installed with the package (package data `healthbot_content`, the checkout's content/
+    in an editable install); from a bare checkout that was never installed, its content/ folder."""
+    try:
+        found = resources.files("healthbot_content")
+    except ModuleNotFoundError:
+        return Path(__file__).resolve().parents[2] / "content"
+    return Path(str(found))
+
+
+DEFAULT_CONTENT = bundled_content()  # HEALTHBOT_CONTENT overrides it (bot/config.py, bot/cli.py)
 
 
 @dataclass(frozen=True)

@@ -246,10 +246,15 @@ def _sources(node: yamlines.LineMap, name: str, report: _Report) -> tuple[Source
             report.error(line, f"{name} source {i + 1} must be {{title: ..., url: https://...}}")
             continue
         if isinstance(item, yamlines.LineMap):
-            _unknown_keys(item, {"title", "url"}, f"{name} source", report)
+            _unknown_keys(item, {"title", "url", "country"}, f"{name} source", report)
         if not item["url"].startswith(("http://", "https://")):
             report.error(line, f"{name} source url {item['url']!r} must start with http:// or https://")
-        out.append(Source(item["title"].strip(), item["url"].strip()))
+        country = item.get("country")
+        if country is not None and country not in COUNTRIES:
+            where = item.line_of("country") if isinstance(item, yamlines.LineMap) else line
+            report.error(where, f"{name} source {i + 1} country {country!r} is not one of jp, kr (leave it out for a general source)")
+            country = None
+        out.append(Source(item["title"].strip(), item["url"].strip(), country))
     return tuple(out)
 
 
@@ -340,6 +345,9 @@ def load_content(root: str | Path, *, today: datetime.date | None = None) -> Con
     today = today or datetime.date.today()
     if not root.is_dir():
         problem = Problem(str(root), 0, f"content directory {str(root)!r} does not exist; set HEALTHBOT_CONTENT or pass the directory")
+        if root.exists():
+            problem = Problem(str(root), 0, f"{str(root)!r} is a file, not a directory: pass the content folder (the one holding "
+                                            "handbook/, lexicon.yaml and interface.yaml), or nothing for the bundled handbook")
         return Content(None, None, None, [problem])
     reports: dict[str, _Report] = {}
     texts_data = _load_side_file(root / "interface.yaml", root, reports)

@@ -25,6 +25,7 @@ class Text:
 class Source:
     title: str
     url: str
+    country: str | None = None  # jp or kr when the source is about one country only; None when general
 
 
 @dataclass(frozen=True, slots=True)

@@ -51,12 +51,16 @@ def ui_lang(settings: Settings, incoming: Incoming) -> str:
     return "en" if (incoming.client_lang or "").lower().startswith("en") else "vi"
 
 
-def handle(loaded: Loaded, settings: Settings, incoming: Incoming) -> Reply:
-    """Decide the reply. Never raises on odd input: anything unknown gets a polite answer."""
+def handle(loaded: Loaded, settings: Settings, incoming: Incoming, *, keeps_misses: bool = False) -> Reply:
+    """Decide the reply. Never raises on odd input: anything unknown gets a polite answer.
+
+    `keeps_misses` is the deployment's setting: True when unanswered questions are stored (without
+    names) to improve the handbook. The privacy texts say so only then.
+    """
     lang = ui_lang(settings, incoming)
     reply = Reply(lang=lang, events=[Event("message")])
     if incoming.kind == "command":
-        _command(loaded, settings, incoming, lang, reply)
+        _command(loaded, settings, incoming, lang, reply, keeps_misses)
     elif incoming.kind == "button":
         _button(loaded, settings, incoming, lang, reply)
     elif incoming.kind == "text":
@@ -66,10 +70,14 @@ def handle(loaded: Loaded, settings: Settings, incoming: Incoming) -> Reply:
     return reply
 
 
-def _command(loaded: Loaded, settings: Settings, incoming: Incoming, lang: str, reply: Reply) -> None:
+def _privacy(loaded: Loaded, key: str, lang: str, keeps_misses: bool) -> str:
+    return loaded.texts.get(f"{key}_misses" if keeps_misses else key, lang)
+
+
+def _command(loaded: Loaded, settings: Settings, incoming: Incoming, lang: str, reply: Reply, keeps_misses: bool = False) -> None:
     name = (incoming.command or "").lower()
     if name == "start":
-        _start(loaded, settings, incoming.text.strip(), lang, reply)
+        _start(loaded, settings, incoming.text.strip(), lang, reply, keeps_misses)
     elif name == "menu":
         reply.messages.append(views.main_menu(loaded, lang))
     elif name == "emergency":
@@ -80,26 +88,30 @@ def _command(loaded: Loaded, settings: Settings, incoming: Incoming, lang: str, 
     elif name == "lang":
         reply.messages.append(views.choose_lang(loaded, lang))
     elif name == "help":
-        # the adapter passes the bot's username; any other argument (typed by the user) is not shown
-        bot = incoming.text if _USERNAME.fullmatch(incoming.text) else "bot"
-        reply.messages.append(views.simple(loaded, "help", lang, bot=bot))
+        # the adapter passes the bot's username; any other argument (typed by the user) is not shown;
+        # without one (the terminal) the lines naming @{bot} are left out
+        bot = incoming.text if _USERNAME.fullmatch(incoming.text) else None
+        reply.messages.append(views.help_message(loaded, lang, bot))
     elif name == "about":
-        reply.messages.append(views.simple(loaded, "about", lang))
+        about = loaded.texts.get("about", lang, html={"privacy": _privacy(loaded, "privacy.about", lang, keeps_misses)})
+        reply.messages.append(views.Message(about, ((views.menu_button(loaded, lang),),)))
     elif name in ADMIN_COMMANDS and incoming.is_admin:
         reply.action = name
     else:
         reply.messages.append(views.simple(loaded, "unknown_command", lang))
 
 
-def _start(loaded: Loaded, settings: Settings, payload: str, lang: str, reply: Reply) -> None:
+def _start(loaded: Loaded, settings: Settings, payload: str, lang: str, reply: Reply, keeps_misses: bool = False) -> None:
     if payload in loaded.handbook.entries:
         reply.events += [Event("start", value=payload), Event("entry_shown", entry=payload, via="deeplink", lang=lang, country=settings.country)]
         reply.messages += views.entry_messages(loaded, payload, lang, settings.country)
         return
     reply.events.append(Event("start", value="unknown" if payload else None))
     texts = loaded.texts
-    greeting = "\n\n".join([texts.get("start.greeting", lang), texts.get("reminder", lang), texts.get("start.privacy", lang)])
-    reply.messages += [views.Message(greeting), views.choose_country(loaded, lang)]
+    greeting = "\n\n".join([texts.get("start.greeting", lang), texts.get("reminder", lang), _privacy(loaded, "privacy.short", lang, keeps_misses)])
+    # a country already chosen (saved, or `healthbot chat --country`) is not asked again: the menu instead
+    ask = views.main_menu(loaded, lang) if settings.country in COUNTRY_NAMES else views.choose_country(loaded, lang)
+    reply.messages += [views.Message(greeting), ask]
 
 
 def _button(loaded: Loaded, settings: Settings, incoming: Incoming, lang: str, reply: Reply) -> None:
@@ -174,7 +186,10 @@ def _question(loaded: Loaded, settings: Settings, text: str, reply: Reply) -> No
         reply.messages.append(views.did_you_mean(loaded, [h.id for h in result.hits], lang))
     else:
         reply.events.append(Event("no_answer", lang=lang, country=country, text=text))
-        reply.messages.append(views.no_answer(loaded, text, lang, country))
+        if result.urgent:  # danger words but no entry: what to do in an emergency, not "ask differently"
+            reply.messages.append(views.urgent_no_answer(loaded, lang))
+        else:
+            reply.messages.append(views.no_answer(loaded, text, lang, country))
 
 
 def inline_results(loaded: Loaded, settings: Settings, query: str, *, limit: int = 5) -> tuple[str, list[tuple[str, str, str]]]:

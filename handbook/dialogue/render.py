@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from itertools import zip_longest
+
 from handbook.content import markup
-from handbook.content.model import COUNTRY_NAMES, Entry
+from handbook.content.model import COUNTRY_NAMES, Entry, Source
 from handbook.dialogue.texts import Texts
 
 
@@ -24,9 +26,30 @@ def entry_body(entry: Entry, lang: str, country: str | None) -> str:
     return f"<b>{markup.escape(entry.title.get(lang))}</b>\n\n" + "\n\n".join(b for b in blocks if b)
 
 
-def source_line(entry: Entry, texts: Texts, lang: str) -> str:
+SHOWN_SOURCES = 2
+
+
+def ordered_sources(entry: Entry, country: str | None) -> list[Source]:
+    """The sources to show: the reader's country's first, then general ones, the other country's never.
+
+    With no country known (the reader sees every country part), general sources come first, then one
+    country's and the other's in turn. Another country's sources are shown only when the entry has
+    nothing else to cite.
+    """
+    general = [s for s in entry.sources if s.country is None]
+    if country is None:
+        by_country = [[s for s in entry.sources if s.country == code] for code in COUNTRY_NAMES]
+        turns = [s for group in zip_longest(*by_country) for s in group if s is not None]
+        return general + turns
+    own = [s for s in entry.sources if s.country == country]
+    rest = [s for s in entry.sources if s.country is not None and s.country != country]
+    return own + general or rest
+
+
+def source_line(entry: Entry, texts: Texts, lang: str, country: str | None = None) -> str:
     links = ", ".join(
-        f'<a href="{markup.escape(s.url).replace(chr(34), "&quot;")}">{markup.escape(s.title)}</a>' for s in entry.sources[:2]
+        f'<a href="{markup.escape(s.url).replace(chr(34), "&quot;")}">{markup.escape(s.title)}</a>'
+        for s in ordered_sources(entry, country)[:SHOWN_SOURCES]
     )
     reviewed = entry.reviewed.isoformat() if entry.reviewed else "?"
     return texts.get("entry.sources", lang, date=reviewed, html={"links": links or "—"})
@@ -38,7 +61,7 @@ def entry_message(entry: Entry, texts: Texts, lang: str, country: str | None, *,
     if urgent or entry.urgent:
         pieces.append(emergency_block(texts, lang, country))
     pieces.append(entry_body(entry, lang, country))
-    pieces.append(f"<i>{source_line(entry, texts, lang)}</i>")
+    pieces.append(f"<i>{source_line(entry, texts, lang, country)}</i>")
     return "\n\n".join(pieces)
 
 

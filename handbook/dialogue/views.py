@@ -112,6 +112,14 @@ def no_answer(loaded: Loaded, query: str, lang: str, country: str | None) -> Mes
     return Message(html, ((menu_button(loaded, lang), emergency_button(loaded, lang)),))
 
 
+def urgent_no_answer(loaded: Loaded, lang: str) -> Message:
+    """After the emergency block, for danger words with no matching entry: how to call, what to say."""
+    rows = [(Button("➡️ " + loaded.handbook.entries[e].title.get(lang), buttons.entry(e, "menu")),)
+            for e in ("call-ambulance", "cpr-unconscious") if e in loaded.handbook.entries]
+    rows.append((menu_button(loaded, lang),))
+    return Message(loaded.texts.get("answer.urgent_no_answer", lang), tuple(rows))
+
+
 def choose_country(loaded: Loaded, lang: str) -> Message:
     row = (Button(loaded.texts.raw("button.japan", lang), buttons.country("jp")),
            Button(loaded.texts.raw("button.korea", lang), buttons.country("kr")))
@@ -125,3 +133,11 @@ def choose_lang(loaded: Loaded, lang: str) -> Message:
 
 def simple(loaded: Loaded, key: str, lang: str, **values: object) -> Message:
     return Message(loaded.texts.get(key, lang, **values), ((menu_button(loaded, lang),),))
+
+
+def help_message(loaded: Loaded, lang: str, bot: str | None) -> Message:
+    """/help with the bot's username; without one (the terminal has none) its lines naming @{bot} are left out."""
+    if bot:
+        return simple(loaded, "help", lang, bot=bot)
+    kept = "\n".join(line for line in loaded.texts.raw("help", lang).splitlines() if "{bot}" not in line)
+    return Message(markup.to_html(kept).format_map({}), ((menu_button(loaded, lang),),))

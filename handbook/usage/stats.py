@@ -3,7 +3,8 @@
 The file is opened read-only (`mode=ro`); with WAL the bot can go on writing meanwhile. The result is
 a plain dict (the JSON form of `healthbot stats`, documented in the README):
 
-    period        {since, until}: the days asked for ("YYYY-MM-DD"; null: open-ended)
+    period        {since, until}: the days covered ("YYYY-MM-DD"): the days asked for, an end not asked
+                  for being the first (last) day with data; null only when no day has data
     totals        messages, starts, questions, answered, choices, no_answer, urgent, emergency,
                   helpful, not_helpful, menu_opens, users (the sum of daily distinct users, so a
                   person who came on 3 days counts 3 times), share_answered (answered / questions)
@@ -117,6 +118,8 @@ def _read(db: sqlite_utils.Database, since: date | None, until: date | None,
             key = day.isoformat()
             result["days"].append(by_day.get(key) or {"day": key, **dict.fromkeys(DAY_COLUMNS, 0)})
             day += timedelta(days=1)
+        period = result["period"]
+        period["since"], period["until"] = period["since"] or min(by_day), period["until"] or max(by_day)
 
     result["languages"] = _split(db, "daily_languages", "language", "questions", where, params)
     result["countries"] = _split(db, "daily_countries", "country", "questions", where, params)

@@ -53,7 +53,7 @@ times=1, after=False)``, ``drop_next(method, times=1, after=False)`` (close the 
 without an answer).  With ``after=True`` the request is carried out first (the message is sent,
 the updates are returned) and only the answer is late or lost.  ``clear_faults()``.
 
-Strict like Telegram: the error texts of issue 4 (message too long or empty, callback data over
+Strict like Telegram: its error texts (message too long or empty, callback data over
 64 bytes, HTML that does not parse, an edit that changes nothing, message to edit not found, chat
 not found, stale or repeated callback query answers, more than 100 buttons, blank button text),
 401 "Unauthorized" for a wrong token, 404 "Not Found" for an unknown method, 409 for getUpdates
@@ -327,13 +327,14 @@ class FakeTelegram:
         *,
         bot_name: str = "Healthbot Test",
         host: str = "127.0.0.1",
+        port: int = 0,
         query_timeout: float = 15.0,
         webhook_retry: float = 0.2,
     ) -> None:
         self.token, self.host = token, host
         self.query_timeout, self.webhook_retry = query_timeout, webhook_retry
         self.bot = {"id": int(token.split(":")[0]), "is_bot": True, "first_name": bot_name, "username": bot_username}
-        self.port = 0
+        self.port = port  # 0: any free port (known once started)
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
         self._methods = {name[4:].lower(): getattr(self, name) for name in dir(self) if name.startswith("api_")}
@@ -413,7 +414,7 @@ class FakeTelegram:
         await self._runner.setup()
         sock = socket.socket()
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        sock.bind((self.host, 0))
+        sock.bind((self.host, self.port))
         self.port = sock.getsockname()[1]
         await web.SockSite(self._runner, sock).start()
 
