@@ -201,7 +201,10 @@ def write_content(handbook: Handbook, real_content: Path, dest: Path) -> Path:
     (dest / "handbook").mkdir(parents=True, exist_ok=True)
     for name in ("lexicon.yaml", "interface.yaml"):
         shutil.copyfile(real_content / name, dest / name)
-    dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+    class dumper(getattr(yaml, "CSafeDumper", yaml.SafeDumper)):  # noqa: N801
+        def ignore_aliases(self, data):  # content refuses anchors and aliases: write shared values out
+            return True
+
     for i, chapter in enumerate(handbook.chapters, 1):
         data = {"chapter": {"id": chapter.id, "title": _text(chapter.title)}, "entries": [entry_dict(e) for e in chapter.entries]}
         text = yaml.dump(data, Dumper=dumper, allow_unicode=True, sort_keys=False, width=4096, default_flow_style=False)
