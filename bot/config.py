@@ -51,7 +51,7 @@ class Config:
             record_misses=(env.get("HEALTHBOT_RECORD_MISSES") or "").strip().lower() in ("1", "true", "yes", "on"),
             secret=(env.get("HEALTHBOT_SECRET") or "").strip() or None,
             key_file=Path(env.get("HEALTHBOT_KEY_FILE") or default_key_file(db)),
-            log_level=(env.get("HEALTHBOT_LOG_LEVEL") or "INFO").strip().upper(),
+            log_level=(env.get("HEALTHBOT_LOG_LEVEL") or "INFO").strip(),
         )
 
     def require_token(self) -> str:

@@ -116,7 +116,7 @@ def _create(path: Path) -> None:
         out.write(f"master = {secrets.token_bytes(32).hex()}\n")
         out.flush()
         os.fsync(out.fileno())
-    log.info("made the key file %s (owner-only; back it up with the database: without it the "
+    log.debug("made the key file %s (owner-only; back it up with the database: without it the "
              "stored settings cannot be found)", path)
 
 
