@@ -408,3 +408,20 @@ def test_two_processes_writing_at_once_lose_nothing(tmp_path: Path) -> None:
         assert process.exitcode == 0
     assert [(r["messages"], r["users"]) for r in rows(path, "daily_totals")] == [(600, 150)]
     assert rows(path, "daily_entries")[0]["shown"] == 600
+
+
+def test_an_old_file_loses_its_stored_day_key_and_keeps_its_counts(tmp_path: Path) -> None:
+    path, key = tmp_path / "healthbot.db", bytes(range(100, 132))
+    with sqlite_utils.Database(path) as db:  # as written before day keys were derived
+        db.conn.execute("PRAGMA journal_mode = WAL")
+        MIGRATIONS[0](db)
+        db["schema_version"].insert({"component": "usage", "version": 1}, pk="component")
+        db["daily_user_keys"].insert({"day": "2026-11-20", "secret": key})
+        db["daily_totals"].insert({"day": "2026-11-19", "messages": 7, "users": 3})
+    log = UsageLog(path, clock=Clock(DAY1))
+    log.record([E("message")], user=LAN)
+    log.close()
+    assert "daily_user_keys" not in sqlite_utils.Database(path).table_names()
+    for file in tmp_path.iterdir():
+        assert key not in file.read_bytes(), file
+    assert {r["day"]: r["messages"] for r in rows(path, "daily_totals")} == {"2026-11-19": 7, "2026-11-20": 1}
