@@ -20,6 +20,8 @@ from pathlib import Path
 
 import httpx
 
+from .config import ConfigError
+
 log = logging.getLogger("healthbot.webhook")
 
 BODY_LIMIT = 1 << 20  # bytes of a request body (1 MiB)
@@ -51,7 +53,11 @@ class WebhookFront:
         self._connections: set[asyncio.Task] = set()
 
     async def start(self) -> None:
-        self._server = await asyncio.start_server(self._serve, self.listen, self.port, limit=HEADER_LIMIT)
+        try:
+            self._server = await asyncio.start_server(self._serve, self.listen, self.port, limit=HEADER_LIMIT)
+        except OSError as exc:
+            raise ConfigError(f"cannot listen for the webhook on {self.listen}:{self.port} ({exc.strerror or exc}): "
+                              "choose another --port or --listen (another program may hold it)") from None
         log.info("webhook listening on %s:%d (bodies up to %d KiB, secret checked first)",
                  self.listen, self.port, self.body_limit >> 10)
 
