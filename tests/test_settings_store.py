@@ -282,3 +282,17 @@ def test_close_reports_settings_that_could_not_be_written(tmp_path: Path, caplog
     store.update(LAN, lang="vi")
     store.close()
     assert any("could not be written" in message for message in warnings(caplog))
+
+
+def test_a_second_process_started_during_the_upgrade_finds_the_moved_secret(tmp_path: Path) -> None:
+    from handbook.usage.keys import KeySource
+
+    path, secret = tmp_path / "healthbot.db", bytes(range(32, 64))
+    old_style_database(path, secret, {LAN: ("en", "kr")})
+    early = KeySource(key_file=default_key_file(path))
+    early.get()  # the second process read the key file before the first moved the secret into it
+    first = SettingsStore(path)
+    second = SettingsStore(path, keys=early)
+    assert first.get(LAN) == UserSettings("en", "kr") == second.get(LAN)
+    first.close()
+    second.close()

@@ -72,6 +72,12 @@ class KeySource:
             self._keys = load_keys(key_file=self.key_file, env_secret=self._env_secret)
         return self._keys
 
+    def reload(self) -> Keys:
+        """Read the key file again (another process may just have moved an old secret into it)."""
+        if self.key_file is not None and self.key_file.exists():
+            self._keys = None
+        return self.get()
+
     def add_legacy(self, legacy: bytes) -> Keys:
         self._keys = self.get().with_legacy(legacy)
         return self._keys

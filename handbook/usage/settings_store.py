@@ -162,6 +162,10 @@ class SettingsStore:
 
         True when the file was upgraded (the caller then truncates the write-ahead log)."""
         if "settings_secret" not in db.table_names():
+            if self._keys.key_file is not None and self._keys.get().settings_legacy is None:
+                self._keys.reload()  # another process may have upgraded the file since we read the keys
+                with self._cache_lock:
+                    self._cache.clear()
             return False
         row = db.execute("SELECT secret FROM settings_secret WHERE id = 1").fetchone()
         if row is not None:
