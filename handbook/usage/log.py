@@ -356,8 +356,8 @@ class UsageLog:
                 with self._file.transaction() as db:
                     self._write(db, rows, users, misses, today, self._keys.get() if users else None)
                     closed = self._maintain(db, today)
-                if closed or self._maintained is None:  # a day closed, or the first write (an upgrade
-                    with suppress(sqlite3.Error):      # may just have dropped old keys): no copy in the WAL
+                if closed:
+                    with suppress(sqlite3.Error):  # another reader may hold it: next day then
                         checkpoint(db)
             except Exception as exc:  # noqa: BLE001 - sqlite3, OS, schema errors: keep the counts
                 with self._lock:
