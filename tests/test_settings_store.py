@@ -137,6 +137,19 @@ def confirms(candidates: set[bytes], uid: int, settings_keys: set[str], day_hash
     return False
 
 
+def confirms_fast(candidates: set[bytes], uid: int, settings_keys: set[str], day_hashes: set[str], day: str) -> bool:
+    """The attack without the slow hash: each candidate as the old settings key, a day key, or the
+    master secret of the day keys."""
+    for candidate in candidates:
+        if hmac.new(candidate, f"telegram-user:{uid}".encode(), hashlib.sha256).hexdigest() in settings_keys:
+            return True
+        if hmac.new(candidate, str(uid).encode(), hashlib.sha256).hexdigest()[:32] in day_hashes:
+            return True
+        if hmac.new(Keys(candidate).day_key(day), str(uid).encode(), hashlib.sha256).hexdigest()[:32] in day_hashes:
+            return True
+    return False
+
+
 def test_the_database_file_alone_cannot_confirm_a_guessed_id(tmp_path: Path) -> None:
     path = tmp_path / "healthbot.db"
     keys = load_keys(key_file=tmp_path / "elsewhere.key")
@@ -148,6 +161,8 @@ def test_the_database_file_alone_cannot_confirm_a_guessed_id(tmp_path: Path) -> 
     stolen = tmp_path / "stolen.db"  # what a thief copies: the file with its write-ahead log
     with sqlite3.connect(path) as source, sqlite3.connect(stolen) as target:
         source.backup(target)
+    live = [path, path.with_name(path.name + "-wal")]
+    raw = b"".join(f.read_bytes() for f in [stolen, *live] if f.exists())  # every byte a thief could copy
     store.close()
     usage.close()
     settings_keys = {r["user_key"] for r in table(stolen, "user_settings")}
@@ -155,9 +170,16 @@ def test_the_database_file_alone_cannot_confirm_a_guessed_id(tmp_path: Path) -> 
     assert settings_keys and day_hashes
     candidates = every_value(stolen, path)
     assert len(candidates) > 10
+    print(f"\n{len(candidates)} values in the file tried as keys, in both schemes: none confirms the id")
     assert not confirms(candidates, LAN, settings_keys, day_hashes, day)
+    # and every 32 bytes of the raw files (with the write-ahead log), at every offset, as a key of
+    # the fast (HMAC) schemes
+    windows = {raw[i:i + 32] for i in range(len(raw) - 31)}
+    assert not confirms_fast(windows, LAN, settings_keys, day_hashes, day)
+    print(f" and {len(windows)} 32-byte windows of the raw file as HMAC keys: none either")
     # the same attack with the secret from outside the file does confirm the id: the test can fail
     assert confirms(candidates | {keys.master}, LAN, settings_keys, day_hashes, day)
+    assert confirms_fast(windows | {keys.master}, LAN, settings_keys, day_hashes, day)
     assert not confirms({keys.master}, MINH, settings_keys, day_hashes, day)
 
 
