@@ -42,3 +42,19 @@ def report_document(core: Core) -> tuple[str, io.BytesIO]:
     html = report.render(figures, "html")
     name = f"healthbot-report-{date.today().isoformat()}.html"
     return name, io.BytesIO(html.encode("utf-8"))
+
+
+MESSAGE_MAX = 4096  # characters in one Telegram message
+MORE_PROBLEMS = {"vi": "\n… (còn nữa: chạy `healthbot check` trên thư mục nội dung để xem hết)",
+                 "en": "\n… (more: run `healthbot check` on the content folder for the whole list)"}
+
+
+def reload_failed(texts, lang: str, detail: str) -> str:
+    """The admin's "content refused" message, cut to fit one Telegram message (with a pointer to
+    `healthbot check` for the rest)."""
+    html = texts.get("admin.reload_failed", lang, problems=detail)
+    keep = len(detail)
+    while len(html) > MESSAGE_MAX and keep > 0:
+        keep = max(0, keep - (len(html) - MESSAGE_MAX))
+        html = texts.get("admin.reload_failed", lang, problems=detail[:keep].rstrip() + MORE_PROBLEMS.get(lang, MORE_PROBLEMS["en"]))
+    return html

@@ -39,7 +39,7 @@ from handbook.dialogue.views import Keyboard, Message
 from .config import Config, ConfigError
 from .flood import FairUpdateProcessor, FloodGate
 from .logs import setup_logging
-from .staff import report_document, stats_summary
+from .staff import reload_failed, report_document, stats_summary
 from .startup import Stopped, TokenRejected, wait_for_telegram
 from .webhook_front import WebhookFront, unix_forwarder
 from .wiring import Core, build_core
@@ -305,22 +305,6 @@ class TelegramBot:
                 await app.bot.send_message(admin, reload_failed(texts, "vi", detail), parse_mode=ParseMode.HTML)
             except TelegramError as exc:
                 log.warning("could not tell an admin about the content problem: %s", type(exc).__name__)
-
-
-MESSAGE_MAX = 4096  # characters in one Telegram message
-MORE_PROBLEMS = {"vi": "\n… (còn nữa: chạy `healthbot check` trên thư mục nội dung để xem hết)",
-                 "en": "\n… (more: run `healthbot check` on the content folder for the whole list)"}
-
-
-def reload_failed(texts, lang: str, detail: str) -> str:
-    """The admin's "content refused" message, cut to fit one Telegram message (with a pointer to
-    `healthbot check` for the rest)."""
-    html = texts.get("admin.reload_failed", lang, problems=detail)
-    keep = len(detail)
-    while len(html) > MESSAGE_MAX and keep > 0:
-        keep = max(0, keep - (len(html) - MESSAGE_MAX))
-        html = texts.get("admin.reload_failed", lang, problems=detail[:keep].rstrip() + MORE_PROBLEMS.get(lang, MORE_PROBLEMS["en"]))
-    return html
 
 
 def _outcome(reply: conversation.Reply) -> str:

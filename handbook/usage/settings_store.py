@@ -29,8 +29,8 @@ from pathlib import Path
 
 import sqlite_utils
 
+from handbook.usage.database import DatabaseFile, Migration, checkpoint
 from handbook.usage.keys import Keys, KeySource
-from handbook.usage.log import DatabaseFile, Migration, checkpoint
 
 log = logging.getLogger("healthbot.settings")
 
