@@ -13,10 +13,12 @@ from pathlib import Path
 import yaml
 
 from handbook.search import lexicon as lexicon_mod
+from handbook.content import facts as facts_mod
 from handbook.content import markup
 from handbook.dialogue import render
 from handbook.content import yamlines
 from handbook.search.lexicon import Lexicon
+from handbook.content.facts import Facts
 from handbook.content.model import COUNTRIES, LANGS, Chapter, Entry, Handbook, Source, Text
 from handbook.dialogue.texts import Texts, flatten
 
@@ -157,7 +159,7 @@ def _markup(text: str, line: int, what: str, report: _Report) -> None:
         report.error(line + offset + 1, f"{what}: {message}")
 
 
-def _entry(node: object, line: int, chapter_id: str, report: _Report, today: datetime.date) -> Entry | None:
+def _entry(node: object, line: int, chapter_id: str, report: _Report, today: datetime.date, facts: Facts) -> Entry | None:
     if not isinstance(node, yamlines.LineMap):
         report.error(line, "each entry must be a mapping (id, title, questions, answer, ...)")
         return None
@@ -177,9 +179,12 @@ def _entry(node: object, line: int, chapter_id: str, report: _Report, today: dat
     for lang, floor in MIN_QUESTIONS.items():
         if "questions" in node and len(questions.get(lang, ())) < floor:
             report.warn(node.line_of("questions"), f"{name} has {len(questions.get(lang, ()))} {lang} question phrasings; write at least {floor}")
+    questions = _phrasings(node.get("questions"), questions, f"{name} questions", report, facts)
     keywords = _string_lists(node.get("keywords"), node.line_of("keywords"), f"{name} keywords", report)
+    keywords = _phrasings(node.get("keywords"), keywords, f"{name} keywords", report, facts)
     answer_node = node.get("answer")
     answer = _text(answer_node, node.line_of("answer"), f"{name} answer", report) or Text("", "")
+    answer = _phones(answer_node, answer, f"{name} answer", report, facts)
     _part_checks(answer_node, answer, f"{name} answer", report)
     countries: dict[str, Text] = {}
     cnode = node.get("countries")
@@ -192,8 +197,8 @@ def _entry(node: object, line: int, chapter_id: str, report: _Report, today: dat
                 continue
             text = _text(part, cnode.line_of(code), f"{name} countries.{code}", report)
             if text:
-                countries[code] = text
-                _part_checks(part, text, f"{name} countries.{code}", report)
+                countries[code] = _phones(part, text, f"{name} countries.{code}", report, facts)
+                _part_checks(part, countries[code], f"{name} countries.{code}", report)
     flags = {}
     for key in ("urgent", "country_first"):
         value = node.get(key, False)
@@ -225,10 +230,57 @@ def _part_checks(node: object, text: Text, what: str, report: _Report) -> None:
     for lang in LANGS:
         value = getattr(text, lang)
         raw = node.get(lang)
-        block = isinstance(raw, str) and "\n" in raw  # a block scalar starts on the line after its key
-        _markup(raw if isinstance(raw, str) else value, node.line_of(lang) - (0 if block else 1), f"{what}.{lang}", report)
+        _markup(raw if isinstance(raw, str) else value, _text_line(node, lang), f"{what}.{lang}", report)
         if len(value) > PART_LIMIT:
             report.warn(node.line_of(lang), f"{what}.{lang} is {len(value)} characters; keep it under about {PART_LIMIT} for a phone")
+
+
+def _text_line(node: yamlines.LineMap, lang: str) -> int:
+    """The line just before the first line of the text under `lang` (a block scalar starts after its key)."""
+    raw = node.get(lang)
+    block = isinstance(raw, str) and "\n" in raw
+    return node.line_of(lang) - (0 if block else 1)
+
+
+def _phones(node: object, text: Text, what: str, report: _Report, facts: Facts) -> Text:
+    """The text with `{{key}}` replaced by numbers from facts.yaml; a number typed by hand is an error."""
+    if not isinstance(node, yamlines.LineMap):
+        return text
+    values = {}
+    for lang in LANGS:
+        raw = node.get(lang)
+        if not isinstance(raw, str):
+            values[lang] = getattr(text, lang)
+            continue
+        base = _text_line(node, lang) + 1
+        for offset, message in facts.hand_typed(raw):
+            report.error(base + offset, f"{what}.{lang}: {message}")
+        expanded, problems = facts.expand(raw, lang)
+        for offset, message in problems:
+            report.error(base + offset, f"{what}.{lang}: {message}")
+        values[lang] = expanded.strip()
+    return Text(**values)
+
+
+def _phrasings(node: object, values: dict[str, tuple[str, ...]], what: str, report: _Report, facts: Facts) -> dict[str, tuple[str, ...]]:
+    """Search phrasings may hold a number as people type it, but only a published one from facts.yaml."""
+    if not isinstance(node, dict):
+        return values
+    out = dict(values)
+    for lang in LANGS:
+        items = node.get(lang)
+        if not isinstance(items, list):
+            continue
+        for i, item in enumerate(items):
+            if not isinstance(item, str):
+                continue
+            line = items.line_of(i) if hasattr(items, "line_of") else getattr(node, "line", 1)
+            for number in facts.unlisted(item):
+                report.error(line, f"{what}.{lang}: {number!r} is not a published number in content/facts.yaml (use: true); write only listed numbers in search phrasings")
+            for _offset, message in facts.expand(item, lang)[1]:
+                report.error(line, f"{what}.{lang}: {message}")
+        out[lang] = tuple(facts.expand(q, lang)[0] for q in values.get(lang, ()))
+    return out
 
 
 def _sources(node: yamlines.LineMap, name: str, report: _Report) -> tuple[Source, ...]:
@@ -250,7 +302,7 @@ def _sources(node: yamlines.LineMap, name: str, report: _Report) -> tuple[Source
     return tuple(out)
 
 
-def _chapter_file(path: Path, root: Path, today: datetime.date, report: _Report) -> Chapter | None:
+def _chapter_file(path: Path, root: Path, today: datetime.date, report: _Report, facts: Facts) -> Chapter | None:
     data = _parse(path, report)
     if data is None and report.problems:
         return None
@@ -278,7 +330,7 @@ def _chapter_file(path: Path, root: Path, today: datetime.date, report: _Report)
     if not isinstance(entries_node, list) or not entries_node:
         report.error(data.line_of("entries"), f"chapter {chapter_id!r} has no entries")
         return Chapter(chapter_id, title, ())
-    entries = [_entry(item, entries_node.line_of(i), chapter_id, report, today) for i, item in enumerate(entries_node)]
+    entries = [_entry(item, entries_node.line_of(i), chapter_id, report, today, facts) for i, item in enumerate(entries_node)]
     return Chapter(chapter_id, title, tuple(e for e in entries if e))
 
 
@@ -331,6 +383,39 @@ def _load_side_file(path: Path, root: Path, reports: dict[str, _Report]) -> obje
     return _parse(path, report)
 
 
+def _load_facts(root: Path, reports: dict[str, _Report], today: datetime.date) -> Facts:
+    data = _load_side_file(root / "facts.yaml", root, reports)
+    if data is None:
+        return Facts()
+    facts, problems = facts_mod.parse(data, today)
+    report = reports[str(root / "facts.yaml")]
+    for line, severity, message in problems:
+        (report.error if severity == "error" else report.warn)(line, message)
+    return facts
+
+
+def _interface_leaves(node: object, prefix: str = "") -> list[tuple[str, yamlines.LineMap]]:
+    """(dotted name, the {vi, en} mapping) of every interface text, for line numbers."""
+    out = []
+    if isinstance(node, yamlines.LineMap):
+        if "vi" in node or "en" in node:
+            return [(prefix.rstrip("."), node)]
+        for key, value in node.items():
+            out += _interface_leaves(value, f"{prefix}{key}.")
+    return out
+
+
+def _interface_phones(data: object, table: dict[str, dict[str, str]], facts: Facts, report: _Report) -> dict[str, dict[str, str]]:
+    """Interface texts take `{{key}}` like answers do; a number typed by hand is an error there too."""
+    out = {name: dict(item) for name, item in table.items()}
+    for name, node in _interface_leaves(data):
+        if name not in out:
+            continue
+        text = _phones(node, Text(out[name].get("vi", ""), out[name].get("en", "")), f"interface text {name}", report, facts)
+        out[name] = {lang: getattr(text, lang) for lang in LANGS}
+    return out
+
+
 def load_content(root: str | Path, *, today: datetime.date | None = None) -> Content:
     """Load and validate content/: handbook/*.yaml, lexicon.yaml and interface.yaml."""
     root = Path(root)
@@ -339,13 +424,14 @@ def load_content(root: str | Path, *, today: datetime.date | None = None) -> Con
         problem = Problem(str(root), 0, f"content directory {str(root)!r} does not exist; set HEALTHBOT_CONTENT or pass the directory")
         return Content(None, None, None, [problem])
     reports: dict[str, _Report] = {}
+    facts = _load_facts(root, reports, today)
     texts_data = _load_side_file(root / "interface.yaml", root, reports)
     texts = None
     if texts_data is not None:
         table, problems = flatten(texts_data)
         for _name, message in problems:
             reports[str(root / "interface.yaml")].error(1, message)
-        texts = Texts(table)
+        texts = Texts(_interface_phones(texts_data, table, facts, reports[str(root / "interface.yaml")]))
     lex_data = _load_side_file(root / "lexicon.yaml", root, reports)
     lex = None
     if lex_data is not None:
@@ -361,7 +447,7 @@ def load_content(root: str | Path, *, today: datetime.date | None = None) -> Con
     for path in files:
         report = _Report(path, root)
         reports[report.path] = report
-        chapter = _chapter_file(path, root, today, report)
+        chapter = _chapter_file(path, root, today, report, facts)
         if chapter:
             chapters.append(chapter)
     _cross_checks(chapters, texts, reports)
