@@ -467,3 +467,11 @@ def test_mistakes_in_facts_yaml_are_errors_at_their_line(content_copy, edit, wor
     result = load_content(content_copy)
     assert not result.ok
     assert_problem(result, rel(content_copy, path), number, *words)
+
+
+@pytest.mark.parametrize(("placeholder", "own"), [("{{kr-police}}", "{{jp-police}}"), ("{{ambulance}}", "{{jp-ambulance}}")])
+def test_another_countrys_number_in_a_country_part_is_a_warning(bare_copy, placeholder, own):
+    text = replace_once(PLANTED, '"Phần Nhật."', f'"Gọi {placeholder}."')
+    result, path = _load_planted(bare_copy, text)
+    assert errors_in(result, path) == []
+    assert_problem(result, path, line_of(text, "      jp: {"), placeholder, "jp part", own, severity="warning")

@@ -102,6 +102,19 @@ class Facts:
 
         return phones.PLACEHOLDER.sub(number, text), problems
 
+    def other_country(self, text: str, country: str) -> list[tuple[int, str]]:
+        """`{{key}}`s in a country's part that give another country's number: (line offset, message)."""
+        out = []
+        for m in phones.PLACEHOLDER.finditer(text):
+            group = self.group(m.group(1).strip())
+            others = sorted({f.country for f in group} - {country, "vn"})
+            if not group or not others:
+                continue
+            own = [f.key for f in self.facts if f.country == country and f.service == group[0].service]
+            hint = f"; this country's own is {{{{{own[0]}}}}}" if own else ""
+            out.append((phones.line_offset(text, m.start()), f"{m.group(0)} in the {country} part gives the number of {', '.join(others)}{hint}"))
+        return out
+
     def hand_typed(self, text: str) -> list[tuple[int, str]]:
         """Numbers written out in an answer, which must be `{{key}}`: (line offset, message)."""
         out = []

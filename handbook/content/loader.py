@@ -197,7 +197,7 @@ def _entry(node: object, line: int, chapter_id: str, report: _Report, today: dat
                 continue
             text = _text(part, cnode.line_of(code), f"{name} countries.{code}", report)
             if text:
-                countries[code] = _phones(part, text, f"{name} countries.{code}", report, facts)
+                countries[code] = _phones(part, text, f"{name} countries.{code}", report, facts, code)
                 _part_checks(part, countries[code], f"{name} countries.{code}", report)
     flags = {}
     for key in ("urgent", "country_first"):
@@ -242,7 +242,7 @@ def _text_line(node: yamlines.LineMap, lang: str) -> int:
     return node.line_of(lang) - (0 if block else 1)
 
 
-def _phones(node: object, text: Text, what: str, report: _Report, facts: Facts) -> Text:
+def _phones(node: object, text: Text, what: str, report: _Report, facts: Facts, country: str | None = None) -> Text:
     """The text with `{{key}}` replaced by numbers from facts.yaml; a number typed by hand is an error."""
     if not isinstance(node, yamlines.LineMap):
         return text
@@ -255,6 +255,9 @@ def _phones(node: object, text: Text, what: str, report: _Report, facts: Facts) 
         base = _text_line(node, lang) + 1
         for offset, message in facts.hand_typed(raw):
             report.error(base + offset, f"{what}.{lang}: {message}")
+        if country:
+            for offset, message in facts.other_country(raw, country):
+                report.warn(base + offset, f"{what}.{lang}: {message}")
         expanded, problems = facts.expand(raw, lang)
         for offset, message in problems:
             report.error(base + offset, f"{what}.{lang}: {message}")
@@ -411,7 +414,8 @@ def _interface_phones(data: object, table: dict[str, dict[str, str]], facts: Fac
     for name, node in _interface_leaves(data):
         if name not in out:
             continue
-        text = _phones(node, Text(out[name].get("vi", ""), out[name].get("en", "")), f"interface text {name}", report, facts)
+        country = next((part for part in name.split(".") if part in COUNTRIES), None)
+        text = _phones(node, Text(out[name].get("vi", ""), out[name].get("en", "")), f"interface text {name}", report, facts, country)
         out[name] = {lang: getattr(text, lang) for lang in LANGS}
     return out
 
