@@ -19,6 +19,7 @@ GUIDE = REPO / "content" / "README.md"
 MESSAGE_SOURCES = [
     ("handbook/content/loader.py", "calls"),
     ("handbook/content/facts.py", "calls"),
+    ("handbook/content/placeholders.py", "calls"),
     ("handbook/content/markup.py", "calls"),
     ("handbook/dialogue/texts.py", "calls"),
     ("handbook/search/lexicon.py", "problems_in"),

@@ -6,11 +6,11 @@ import threading
 from dataclasses import dataclass
 from pathlib import Path
 
-from handbook.search.lexicon import Lexicon
 from handbook.content.loader import Content, Problem, load_content
 from handbook.content.model import Handbook
-from handbook.search.engine import SearchIndex
 from handbook.dialogue.texts import Texts
+from handbook.search.engine import SearchIndex
+from handbook.search.lexicon import Lexicon
 
 DEFAULT_CONTENT = Path(__file__).resolve().parents[2] / "content"
 

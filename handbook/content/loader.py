@@ -12,15 +12,14 @@ from pathlib import Path
 
 import yaml
 
-from handbook.search import lexicon as lexicon_mod
 from handbook.content import facts as facts_mod
-from handbook.content import markup
-from handbook.dialogue import render
-from handbook.content import yamlines
-from handbook.search.lexicon import Lexicon
+from handbook.content import markup, placeholders, yamlines
 from handbook.content.facts import Facts
 from handbook.content.model import COUNTRIES, LANGS, Chapter, Entry, Handbook, Source, Text
+from handbook.dialogue import render
 from handbook.dialogue.texts import Texts, flatten
+from handbook.search import lexicon as lexicon_mod
+from handbook.search.lexicon import Lexicon
 
 ID_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 FILE_RE = re.compile(r"^(\d{2})-([a-z0-9-]+)\.yaml$")
@@ -179,12 +178,12 @@ def _entry(node: object, line: int, chapter_id: str, report: _Report, today: dat
     for lang, floor in MIN_QUESTIONS.items():
         if "questions" in node and len(questions.get(lang, ())) < floor:
             report.warn(node.line_of("questions"), f"{name} has {len(questions.get(lang, ()))} {lang} question phrasings; write at least {floor}")
-    questions = _phrasings(node.get("questions"), questions, f"{name} questions", report, facts)
+    questions = placeholders.fill_phrasings(node.get("questions"), questions, f"{name} questions", report, facts)
     keywords = _string_lists(node.get("keywords"), node.line_of("keywords"), f"{name} keywords", report)
-    keywords = _phrasings(node.get("keywords"), keywords, f"{name} keywords", report, facts)
+    keywords = placeholders.fill_phrasings(node.get("keywords"), keywords, f"{name} keywords", report, facts)
     answer_node = node.get("answer")
     answer = _text(answer_node, node.line_of("answer"), f"{name} answer", report) or Text("", "")
-    answer = _phones(answer_node, answer, f"{name} answer", report, facts)
+    answer = placeholders.fill_text(answer_node, answer, f"{name} answer", report, facts)
     _part_checks(answer_node, answer, f"{name} answer", report)
     countries: dict[str, Text] = {}
     cnode = node.get("countries")
@@ -197,7 +196,7 @@ def _entry(node: object, line: int, chapter_id: str, report: _Report, today: dat
                 continue
             text = _text(part, cnode.line_of(code), f"{name} countries.{code}", report)
             if text:
-                countries[code] = _phones(part, text, f"{name} countries.{code}", report, facts, code)
+                countries[code] = placeholders.fill_text(part, text, f"{name} countries.{code}", report, facts, code)
                 _part_checks(part, countries[code], f"{name} countries.{code}", report)
     flags = {}
     for key in ("urgent", "country_first"):
@@ -230,60 +229,9 @@ def _part_checks(node: object, text: Text, what: str, report: _Report) -> None:
     for lang in LANGS:
         value = getattr(text, lang)
         raw = node.get(lang)
-        _markup(raw if isinstance(raw, str) else value, _text_line(node, lang), f"{what}.{lang}", report)
+        _markup(raw if isinstance(raw, str) else value, placeholders.text_line(node, lang), f"{what}.{lang}", report)
         if len(value) > PART_LIMIT:
             report.warn(node.line_of(lang), f"{what}.{lang} is {len(value)} characters; keep it under about {PART_LIMIT} for a phone")
-
-
-def _text_line(node: yamlines.LineMap, lang: str) -> int:
-    """The line just before the first line of the text under `lang` (a block scalar starts after its key)."""
-    raw = node.get(lang)
-    block = isinstance(raw, str) and "\n" in raw
-    return node.line_of(lang) - (0 if block else 1)
-
-
-def _phones(node: object, text: Text, what: str, report: _Report, facts: Facts, country: str | None = None) -> Text:
-    """The text with `{{key}}` replaced by numbers from facts.yaml; a number typed by hand is an error."""
-    if not isinstance(node, yamlines.LineMap):
-        return text
-    values = {}
-    for lang in LANGS:
-        raw = node.get(lang)
-        if not isinstance(raw, str):
-            values[lang] = getattr(text, lang)
-            continue
-        base = _text_line(node, lang) + 1
-        for offset, message in facts.hand_typed(raw):
-            report.error(base + offset, f"{what}.{lang}: {message}")
-        if country:
-            for offset, message in facts.other_country(raw, country):
-                report.warn(base + offset, f"{what}.{lang}: {message}")
-        expanded, problems = facts.expand(raw, lang)
-        for offset, message in problems:
-            report.error(base + offset, f"{what}.{lang}: {message}")
-        values[lang] = expanded.strip()
-    return Text(**values)
-
-
-def _phrasings(node: object, values: dict[str, tuple[str, ...]], what: str, report: _Report, facts: Facts) -> dict[str, tuple[str, ...]]:
-    """Search phrasings may hold a number as people type it, but only a published one from facts.yaml."""
-    if not isinstance(node, dict):
-        return values
-    out = dict(values)
-    for lang in LANGS:
-        items = node.get(lang)
-        if not isinstance(items, list):
-            continue
-        for i, item in enumerate(items):
-            if not isinstance(item, str):
-                continue
-            line = items.line_of(i) if hasattr(items, "line_of") else getattr(node, "line", 1)
-            for number in facts.unlisted(item):
-                report.error(line, f"{what}.{lang}: {number!r} is not a published number in content/facts.yaml (use: true); write only listed numbers in search phrasings")
-            for _offset, message in facts.expand(item, lang)[1]:
-                report.error(line, f"{what}.{lang}: {message}")
-        out[lang] = tuple(facts.expand(q, lang)[0] for q in values.get(lang, ()))
-    return out
 
 
 def _sources(node: yamlines.LineMap, name: str, report: _Report) -> tuple[Source, ...]:
@@ -397,29 +345,6 @@ def _load_facts(root: Path, reports: dict[str, _Report], today: datetime.date) -
     return facts
 
 
-def _interface_leaves(node: object, prefix: str = "") -> list[tuple[str, yamlines.LineMap]]:
-    """(dotted name, the {vi, en} mapping) of every interface text, for line numbers."""
-    out = []
-    if isinstance(node, yamlines.LineMap):
-        if "vi" in node or "en" in node:
-            return [(prefix.rstrip("."), node)]
-        for key, value in node.items():
-            out += _interface_leaves(value, f"{prefix}{key}.")
-    return out
-
-
-def _interface_phones(data: object, table: dict[str, dict[str, str]], facts: Facts, report: _Report) -> dict[str, dict[str, str]]:
-    """Interface texts take `{{key}}` like answers do; a number typed by hand is an error there too."""
-    out = {name: dict(item) for name, item in table.items()}
-    for name, node in _interface_leaves(data):
-        if name not in out:
-            continue
-        country = next((part for part in name.split(".") if part in COUNTRIES), None)
-        text = _phones(node, Text(out[name].get("vi", ""), out[name].get("en", "")), f"interface text {name}", report, facts, country)
-        out[name] = {lang: getattr(text, lang) for lang in LANGS}
-    return out
-
-
 def load_content(root: str | Path, *, today: datetime.date | None = None) -> Content:
     """Load and validate content/: handbook/*.yaml, lexicon.yaml and interface.yaml."""
     root = Path(root)
@@ -435,7 +360,7 @@ def load_content(root: str | Path, *, today: datetime.date | None = None) -> Con
         table, problems = flatten(texts_data)
         for _name, message in problems:
             reports[str(root / "interface.yaml")].error(1, message)
-        texts = Texts(_interface_phones(texts_data, table, facts, reports[str(root / "interface.yaml")]))
+        texts = Texts(placeholders.fill_interface(texts_data, table, facts, reports[str(root / "interface.yaml")]))
     lex_data = _load_side_file(root / "lexicon.yaml", root, reports)
     lex = None
     if lex_data is not None:
