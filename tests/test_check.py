@@ -475,3 +475,9 @@ def test_another_countrys_number_in_a_country_part_is_a_warning(bare_copy, place
     result, path = _load_planted(bare_copy, text)
     assert errors_in(result, path) == []
     assert_problem(result, path, line_of(text, "      jp: {"), placeholder, "jp part", own, severity="warning")
+
+
+def test_a_key_in_single_braces_is_an_error(bare_copy):
+    text = replace_once(PLANTED, '"Phần Nhật."', '"Gọi {jp-police}."')
+    result, path = _load_planted(bare_copy, text)
+    assert_problem(result, path, line_of(text, "      jp: {"), "{jp-police}", "one brace", "{{jp-police}}")

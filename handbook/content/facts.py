@@ -23,6 +23,7 @@ COUNTRY_NAMES = {"jp": {"vi": "Nhật Bản", "en": "Japan"}, "kr": {"vi": "Hàn
 FACT_KEYS = {"key", "number", "country", "what", "confidence", "use", "source", "checked"}
 KEY_RE = re.compile(r"^(jp|kr|vn)-[a-z0-9]+(?:-[a-z0-9]+)*$")
 STALE_DAYS = 730  # a number whose last check is older than two years gets a warning
+_HALF_BRACED = re.compile(r"(?<!\{)\{\s*([a-z0-9-]+)\s*\}(?!\})")
 _PARTIAL_DATE = re.compile(r"^(\d{4})(?:-(\d{2}))?$")
 
 Problem = tuple[int, str, str]  # (line, "error" | "warning", message)
@@ -101,6 +102,11 @@ class Facts:
             return value
 
         return phones.PLACEHOLDER.sub(number, text), problems
+
+    def half_braced(self, text: str) -> list[tuple[int, str]]:
+        """A key in one pair of braces (`{jp-police}`), which would be shown as written."""
+        return [(phones.line_offset(text, m.start()), f"{m.group(0)} has one brace on each side: write {{{{{m.group(1)}}}}}")
+                for m in _HALF_BRACED.finditer(text) if self.group(m.group(1))]
 
     def other_country(self, text: str, country: str) -> list[tuple[int, str]]:
         """`{{key}}`s in a country's part that give another country's number: (line offset, message)."""

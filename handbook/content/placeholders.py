@@ -35,7 +35,7 @@ def fill_text(node: object, text: Text, what: str, report: Report, facts: Facts,
             values[lang] = getattr(text, lang)
             continue
         base = text_line(node, lang) + 1
-        for offset, message in facts.hand_typed(raw):
+        for offset, message in facts.hand_typed(raw) + facts.half_braced(raw):
             report.error(base + offset, f"{what}.{lang}: {message}")
         if country:
             for offset, message in facts.other_country(raw, country):
