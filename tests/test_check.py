@@ -481,3 +481,11 @@ def test_a_key_in_single_braces_is_an_error(bare_copy):
     text = replace_once(PLANTED, '"Phần Nhật."', '"Gọi {jp-police}."')
     result, path = _load_planted(bare_copy, text)
     assert_problem(result, path, line_of(text, "      jp: {"), "{jp-police}", "one brace", "{{jp-police}}")
+
+
+def test_a_missing_facts_yaml_is_an_error_and_every_key_is_then_unknown(content_copy):
+    (content_copy / "facts.yaml").unlink()
+    result = load_content(content_copy)
+    assert not result.ok
+    assert_problem(result, "content/facts.yaml", 1, "missing facts.yaml")
+    assert any("unknown phone key" in p.message for p in result.errors)
