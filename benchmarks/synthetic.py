@@ -8,12 +8,13 @@
   real handbook, so the text stays realistic but each clone is a distinct (distracting) entry. The
   clones keep their source's chapter, answer, country parts, sources and related ids.
 - ``write_content``: a synthetic handbook as chapter YAML files in a content directory, with the real
-  lexicon.yaml and interface.yaml, so that ``library.load`` can be timed on it.
+  lexicon.yaml, interface.yaml and facts.yaml (numbers written back as {{keys}}), so that ``library.load`` can be timed on it.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import datetime
 import random
 import re
 import shutil
@@ -23,6 +24,9 @@ from pathlib import Path
 
 import yaml
 
+from handbook.content import facts as facts_mod
+from handbook.content import yamlines
+from handbook.content.facts import Facts
 from handbook.content.model import Chapter, Entry, Handbook
 from handbook.search.evaluate import read_cases
 from handbook.search.textnorm import fold
@@ -172,17 +176,20 @@ def synthetic_handbook(real: Handbook, size: int, seed: int = 6) -> Handbook:
 # --- writing a content directory -------------------------------------------------------------------
 
 
-def _text(t) -> dict:
-    return {"vi": t.vi, "en": t.en}
+def _text(t, facts: Facts | None = None, country: str | None = None) -> dict:
+    """A text as YAML; with `facts`, its phone numbers written back as {{keys}}, as editors write them."""
+    if facts is None:
+        return {"vi": t.vi, "en": t.en}
+    return {lang: facts.to_placeholders(t.get(lang), country)[0] for lang in ("vi", "en")}
 
 
-def entry_dict(e: Entry) -> dict:
+def entry_dict(e: Entry, facts: Facts | None = None) -> dict:
     d: dict = {"id": e.id, "title": _text(e.title), "questions": {k: list(v) for k, v in e.questions.items()}}
     if any(e.keywords.values()):
         d["keywords"] = {k: list(v) for k, v in e.keywords.items()}
-    d["answer"] = _text(e.answer)
+    d["answer"] = _text(e.answer, facts)
     if e.countries:
-        d["countries"] = {code: _text(t) for code, t in e.countries.items()}
+        d["countries"] = {code: _text(t, facts, code) for code, t in e.countries.items()}
     if e.urgent:
         d["urgent"] = True
     if e.country_first:
@@ -199,14 +206,15 @@ def entry_dict(e: Entry) -> dict:
 def write_content(handbook: Handbook, real_content: Path, dest: Path) -> Path:
     """Chapter files NN-<id>.yaml under dest/handbook plus the real lexicon.yaml and interface.yaml."""
     (dest / "handbook").mkdir(parents=True, exist_ok=True)
-    for name in ("lexicon.yaml", "interface.yaml"):
+    for name in ("lexicon.yaml", "interface.yaml", "facts.yaml"):
         shutil.copyfile(real_content / name, dest / name)
     class dumper(getattr(yaml, "CSafeDumper", yaml.SafeDumper)):  # noqa: N801
         def ignore_aliases(self, data):  # content refuses anchors and aliases: write shared values out
             return True
 
+    facts = facts_mod.parse(yamlines.load((real_content / "facts.yaml").read_text(encoding="utf-8")), datetime.date.today())[0]
     for i, chapter in enumerate(handbook.chapters, 1):
-        data = {"chapter": {"id": chapter.id, "title": _text(chapter.title)}, "entries": [entry_dict(e) for e in chapter.entries]}
+        data = {"chapter": {"id": chapter.id, "title": _text(chapter.title)}, "entries": [entry_dict(e, facts) for e in chapter.entries]}
         text = yaml.dump(data, Dumper=dumper, allow_unicode=True, sort_keys=False, width=4096, default_flow_style=False)
         (dest / "handbook" / f"{i:02d}-{chapter.id}.yaml").write_text(text, encoding="utf-8")
     return dest

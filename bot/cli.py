@@ -1,4 +1,4 @@
-"""The `healthbot` command line: chat, run, search, check, eval, stats."""
+"""The `healthbot` command line: chat, run, search, check, preview, eval, stats."""
 
 from __future__ import annotations
 
@@ -89,6 +89,19 @@ def cmd_eval(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_preview(args: argparse.Namespace) -> int:
+    from bot.preview import close_matches, render_preview
+
+    loaded = _load()
+    if args.entry_id not in loaded.handbook.entries:
+        near = close_matches(loaded, args.entry_id)
+        hint = f" Did you mean: {', '.join(near)}?" if near else " 'healthbot search WORDS' finds entries by their words."
+        print(f"healthbot preview: no entry {args.entry_id!r}.{hint}", file=sys.stderr)
+        return 1
+    sys.stdout.write(render_preview(loaded, args.entry_id, lang=args.lang, country=args.country, urgent=args.urgent))
+    return 0
+
+
 def cmd_chat(args: argparse.Namespace) -> int:
     from bot.terminal import run_chat
 
@@ -157,6 +170,13 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("check", help="validate the content; path:line: message per problem")
     p.add_argument("directory", nargs="?")
     p.set_defaults(func=cmd_check)
+
+    p = sub.add_parser("preview", help="an entry as a worker receives it (plain text, with its buttons)")
+    p.add_argument("entry_id")
+    p.add_argument("--country", choices=["jp", "kr"], help="the reader's country (default: none chosen, every country part shown)")
+    p.add_argument("--lang", choices=["vi", "en"], default="vi", help="the answer language (default vi)")
+    p.add_argument("--urgent", action="store_true", help="as after a question with danger signs: the emergency block first")
+    p.set_defaults(func=cmd_preview)
 
     p = sub.add_parser("eval", help="top-1/top-3/out-of-scope/safety figures for a query file")
     p.add_argument("file")

@@ -8,6 +8,7 @@ text this module wrote, never hard-coded.
 from __future__ import annotations
 
 import datetime
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -413,3 +414,128 @@ def test_source_country_tags_jp_and_kr_load_onto_the_source(bare_copy):
     result, path = _load_planted(bare_copy, text)
     assert errors_in(result, path) == []
     assert "country" not in " ".join(str(p) for p in result.problems if p.path == path)
+
+
+# --- phone numbers: {{keys}} from facts.yaml -----------------------------------------------------
+def facts_line(content: Path, key: str) -> tuple[str, int]:
+    """(the facts.yaml line of `key`, its 1-based number)."""
+    lines = (content / "facts.yaml").read_text(encoding="utf-8").splitlines()
+    number = next(i for i, line in enumerate(lines, 1) if f"key: {key}," in line)
+    return lines[number - 1], number
+
+
+def test_a_number_typed_by_hand_makes_check_exit_1_naming_file_and_line(repo_root, content_copy):
+    text = replace_once(PLANTED, "        Câu trả lời thử.\n", "        Câu trả lời thử.\n        Gọi đường dây Yorisoi 0120-279-338 nhé.\n")
+    path = plant(content_copy, text)
+    done = run_check(repo_root, content_copy)
+    assert done.returncode == 1, done.stdout + done.stderr
+    line = line_of(text, "        Gọi đường dây Yorisoi")
+    hits = [x for x in done.stdout.splitlines() if x.startswith(f"{rel(content_copy, path)}:{line}: error:")]
+    assert hits and "0120-279-338" in hits[0] and "{{jp-yorisoi}}" in hits[0], done.stdout
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "needle", "words"),
+    [
+        ('      jp: {vi: "Phần Nhật.", en: "Japan part."}', '      jp: {vi: "Phần Nhật.", en: "Japan part: call 110."}', "      jp: {", ("110", "{{jp-police}}")),
+        ("        Câu trả lời thử.\n", "        Câu trả lời thử.\n\n        **119** là số cấp cứu.\n", "        **119**", ("119", "{{ambulance}}")),
+        ("        Câu trả lời thử.\n", "        Câu trả lời thử.\n        Gọi 03-1234-5678.\n", "        Gọi 03-1234", ("03-1234-5678", "not in content/facts.yaml")),
+    ],
+    ids=["country-part-with-cue", "listed-number-without-cue", "number-not-in-facts"],
+)
+def test_numbers_written_out_in_answers_are_errors_at_their_line(bare_copy, old, new, needle, words):
+    text = replace_once(PLANTED, old, new)
+    result, path = _load_planted(bare_copy, text)
+    assert_problem(result, path, line_of(text, needle), *words)
+
+
+def test_a_placeholder_is_filled_with_the_number_from_facts(content_copy):
+    text = replace_once(PLANTED, '"Phần Nhật."', '"Gọi {{jp-amda-tokyo}} hoặc {{ambulance}}."')
+    result, path = _load_planted(content_copy, text)
+    assert errors_in(result, path) == []
+    assert result.handbook.entries["planted-entry"].countries["jp"].vi == "Gọi 03-5285-8088 hoặc 119."
+
+
+def test_an_unknown_key_is_an_error_with_close_matches(bare_copy):
+    text = replace_once(PLANTED, "        Câu trả lời thử.\n", "        Câu trả lời thử.\n        Gọi AMDA {{jp-amda-tokio}}.\n")
+    result, path = _load_planted(bare_copy, text)
+    assert_problem(result, path, line_of(text, "        Gọi AMDA"), "unknown phone key", "{{jp-amda-tokio}}", "{{jp-amda-tokyo}}")
+
+
+def test_a_key_marked_use_false_is_an_error(bare_copy):
+    text = replace_once(PLANTED, '"Japan part."', '"Japan part: TELL {{jp-tell-unverified}}."')
+    result, path = _load_planted(bare_copy, text)
+    assert_problem(result, path, line_of(text, "      jp: {"), "{{jp-tell-unverified}}", "use: false")
+
+
+def test_search_phrasings_keep_listed_numbers_but_not_others(bare_copy):
+    listed = replace_once(PLANTED, '"câu hỏi thử bốn"', '"gọi 119 có mất tiền không"')
+    result, path = _load_planted(bare_copy, listed)
+    assert errors_in(result, path) == []
+    for number in ("1393", "03-1234-5678"):  # use: false; not in facts.yaml at all
+        text = replace_once(PLANTED, '"câu hỏi thử bốn"', f'"gọi {number} được không"')
+        result, path = _load_planted(bare_copy, text)
+        assert_problem(result, path, line_of(text, "      vi: ["), number, "not a published number")
+
+
+def test_a_number_typed_into_an_interface_text_is_an_error_at_its_line(content_copy):
+    path = content_copy / "interface.yaml"
+    text = replace_once(path.read_text(encoding="utf-8"), '    en: "Please type a health question', '    en: "Call 1577-1366 or type a health question')
+    path.write_text(text, encoding="utf-8")
+    result = load_content(content_copy)
+    assert_problem(result, rel(content_copy, path), line_of(text, '    en: "Call 1577-1366'), "answer.empty", "1577-1366", "{{kr-danuri}}")
+
+
+def test_a_fact_checked_over_two_years_ago_is_a_warning_and_a_recent_one_is_not(content_copy):
+    path = content_copy / "facts.yaml"
+    line, number = facts_line(content_copy, "jp-amda-tokyo")
+    stale = (TODAY - datetime.timedelta(days=800)).isoformat()
+    text = path.read_text(encoding="utf-8").replace(line, re.sub(r"checked: [^,]+,", f"checked: {stale},", line))
+    path.write_text(text, encoding="utf-8")
+    result = load_content(content_copy)
+    assert result.ok
+    assert_problem(result, rel(content_copy, path), number, "jp-amda-tokyo", "over two years", severity="warning")
+    path.write_text(text.replace(f"checked: {stale},", f"checked: {RECENT},"), encoding="utf-8")
+    result = load_content(content_copy)
+    assert not [p for p in result.problems if p.line == number and p.path == rel(content_copy, path)]
+
+
+@pytest.mark.parametrize(
+    ("edit", "words"),
+    [
+        (lambda line: line.replace("key: jp-amda-tokyo, ", ""), ("03-5285-8088", "has no key")),
+        (lambda line: line.replace("key: jp-amda-tokyo,", "key: jp-police,"), ("jp-police", "used twice")),
+        (lambda line: line.replace("key: jp-amda-tokyo,", "key: AMDA,"), ("AMDA", "kebab-case")),
+        (lambda line: re.sub(r"checked: [^,]+,", "checked: someday,", line), ("someday", "not a date")),
+    ],
+    ids=["no-key", "duplicate-key", "bad-key", "bad-date"],
+)
+def test_mistakes_in_facts_yaml_are_errors_at_their_line(content_copy, edit, words):
+    path = content_copy / "facts.yaml"
+    line, number = facts_line(content_copy, "jp-amda-tokyo")
+    path.write_text(path.read_text(encoding="utf-8").replace(line, edit(line)), encoding="utf-8")
+    result = load_content(content_copy)
+    assert not result.ok
+    assert_problem(result, rel(content_copy, path), number, *words)
+
+
+@pytest.mark.parametrize(("placeholder", "own"), [("{{kr-police}}", "{{jp-police}}"), ("{{ambulance}}", "{{jp-ambulance}}")])
+def test_another_countrys_number_in_a_country_part_is_a_warning(bare_copy, placeholder, own):
+    text = replace_once(PLANTED, '"Phần Nhật."', f'"Gọi {placeholder}."')
+    result, path = _load_planted(bare_copy, text)
+    assert errors_in(result, path) == []
+    assert_problem(result, path, line_of(text, "      jp: {"), placeholder, "jp part", own, severity="warning")
+
+
+def test_a_key_in_single_braces_is_an_error(bare_copy):
+    text = replace_once(PLANTED, '"Phần Nhật."', '"Gọi {jp-police}."')
+    result, path = _load_planted(bare_copy, text)
+    assert_problem(result, path, line_of(text, "      jp: {"), "{jp-police}", "one brace", "{{jp-police}}")
+
+
+def test_a_missing_facts_yaml_is_an_error_and_every_key_is_then_unknown(content_copy):
+    (content_copy / "facts.yaml").unlink()
+    result = load_content(content_copy)
+    assert not result.ok
+    assert_problem(result, "content/facts.yaml", 1, "missing facts.yaml")
+    assert any("unknown phone key" in p.message for p in result.errors)

@@ -7,11 +7,11 @@ from importlib import resources
 from dataclasses import dataclass
 from pathlib import Path
 
-from handbook.search.lexicon import Lexicon
 from handbook.content.loader import Content, Problem, load_content
 from handbook.content.model import Handbook
-from handbook.search.engine import SearchIndex
 from handbook.dialogue.texts import Texts
+from handbook.search.engine import SearchIndex
+from handbook.search.lexicon import Lexicon
 
 
 

@@ -12,13 +12,14 @@ from pathlib import Path
 
 import yaml
 
-from handbook.search import lexicon as lexicon_mod
-from handbook.content import markup
-from handbook.dialogue import render
-from handbook.content import yamlines
-from handbook.search.lexicon import Lexicon
+from handbook.content import facts as facts_mod
+from handbook.content import markup, placeholders, yamlines
+from handbook.content.facts import Facts
 from handbook.content.model import COUNTRIES, LANGS, Chapter, Entry, Handbook, Source, Text
+from handbook.dialogue import render
 from handbook.dialogue.texts import Texts, flatten
+from handbook.search import lexicon as lexicon_mod
+from handbook.search.lexicon import Lexicon
 
 ID_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 FILE_RE = re.compile(r"^(\d{2})-([a-z0-9-]+)\.yaml$")
@@ -160,7 +161,7 @@ def _markup(text: str, line: int, what: str, report: _Report) -> None:
         report.error(line + offset + 1, f"{what}: {message}")
 
 
-def _entry(node: object, line: int, chapter_id: str, report: _Report, today: datetime.date) -> Entry | None:
+def _entry(node: object, line: int, chapter_id: str, report: _Report, today: datetime.date, facts: Facts) -> Entry | None:
     if not isinstance(node, yamlines.LineMap):
         report.error(line, "each entry must be a mapping (id, title, questions, answer, ...)")
         return None
@@ -180,9 +181,12 @@ def _entry(node: object, line: int, chapter_id: str, report: _Report, today: dat
     for lang, floor in MIN_QUESTIONS.items():
         if "questions" in node and len(questions.get(lang, ())) < floor:
             report.warn(node.line_of("questions"), f"{name} has {len(questions.get(lang, ()))} {lang} question phrasings; write at least {floor}")
+    questions = placeholders.fill_phrasings(node.get("questions"), questions, f"{name} questions", report, facts)
     keywords = _string_lists(node.get("keywords"), node.line_of("keywords"), f"{name} keywords", report)
+    keywords = placeholders.fill_phrasings(node.get("keywords"), keywords, f"{name} keywords", report, facts)
     answer_node = node.get("answer")
     answer = _text(answer_node, node.line_of("answer"), f"{name} answer", report) or Text("", "")
+    answer = placeholders.fill_text(answer_node, answer, f"{name} answer", report, facts)
     _part_checks(answer_node, answer, f"{name} answer", report)
     countries: dict[str, Text] = {}
     cnode = node.get("countries")
@@ -195,8 +199,8 @@ def _entry(node: object, line: int, chapter_id: str, report: _Report, today: dat
                 continue
             text = _text(part, cnode.line_of(code), f"{name} countries.{code}", report)
             if text:
-                countries[code] = text
-                _part_checks(part, text, f"{name} countries.{code}", report)
+                countries[code] = placeholders.fill_text(part, text, f"{name} countries.{code}", report, facts, code)
+                _part_checks(part, countries[code], f"{name} countries.{code}", report)
     flags = {}
     for key in ("urgent", "country_first"):
         value = node.get(key, False)
@@ -228,8 +232,7 @@ def _part_checks(node: object, text: Text, what: str, report: _Report) -> None:
     for lang in LANGS:
         value = getattr(text, lang)
         raw = node.get(lang)
-        block = isinstance(raw, str) and "\n" in raw  # a block scalar starts on the line after its key
-        _markup(raw if isinstance(raw, str) else value, node.line_of(lang) - (0 if block else 1), f"{what}.{lang}", report)
+        _markup(raw if isinstance(raw, str) else value, placeholders.text_line(node, lang), f"{what}.{lang}", report)
         if len(value) > PART_LIMIT:
             report.warn(node.line_of(lang), f"{what}.{lang} is {len(value)} characters; keep it under about {PART_LIMIT} for a phone")
 
@@ -258,7 +261,7 @@ def _sources(node: yamlines.LineMap, name: str, report: _Report) -> tuple[Source
     return tuple(out)
 
 
-def _chapter_file(path: Path, root: Path, today: datetime.date, report: _Report) -> Chapter | None:
+def _chapter_file(path: Path, root: Path, today: datetime.date, report: _Report, facts: Facts) -> Chapter | None:
     data = _parse(path, report)
     if data is None and report.problems:
         return None
@@ -286,7 +289,7 @@ def _chapter_file(path: Path, root: Path, today: datetime.date, report: _Report)
     if not isinstance(entries_node, list) or not entries_node:
         report.error(data.line_of("entries"), f"chapter {chapter_id!r} has no entries")
         return Chapter(chapter_id, title, ())
-    entries = [_entry(item, entries_node.line_of(i), chapter_id, report, today) for i, item in enumerate(entries_node)]
+    entries = [_entry(item, entries_node.line_of(i), chapter_id, report, today, facts) for i, item in enumerate(entries_node)]
     return Chapter(chapter_id, title, tuple(e for e in entries if e))
 
 
@@ -339,6 +342,17 @@ def _load_side_file(path: Path, root: Path, reports: dict[str, _Report]) -> obje
     return _parse(path, report)
 
 
+def _load_facts(root: Path, reports: dict[str, _Report], today: datetime.date) -> Facts:
+    data = _load_side_file(root / "facts.yaml", root, reports)
+    if data is None:
+        return Facts()
+    facts, problems = facts_mod.parse(data, today)
+    report = reports[str(root / "facts.yaml")]
+    for line, severity, message in problems:
+        (report.error if severity == "error" else report.warn)(line, message)
+    return facts
+
+
 def load_content(root: str | Path, *, today: datetime.date | None = None) -> Content:
     """Load and validate content/: handbook/*.yaml, lexicon.yaml and interface.yaml."""
     root = Path(root)
@@ -350,13 +364,14 @@ def load_content(root: str | Path, *, today: datetime.date | None = None) -> Con
                                             "handbook/, lexicon.yaml and interface.yaml), or nothing for the bundled handbook")
         return Content(None, None, None, [problem])
     reports: dict[str, _Report] = {}
+    facts = _load_facts(root, reports, today)
     texts_data = _load_side_file(root / "interface.yaml", root, reports)
     texts = None
     if texts_data is not None:
         table, problems = flatten(texts_data)
         for _name, message in problems:
             reports[str(root / "interface.yaml")].error(1, message)
-        texts = Texts(table)
+        texts = Texts(placeholders.fill_interface(texts_data, table, facts, reports[str(root / "interface.yaml")]))
     lex_data = _load_side_file(root / "lexicon.yaml", root, reports)
     lex = None
     if lex_data is not None:
@@ -372,7 +387,7 @@ def load_content(root: str | Path, *, today: datetime.date | None = None) -> Con
     for path in files:
         report = _Report(path, root)
         reports[report.path] = report
-        chapter = _chapter_file(path, root, today, report)
+        chapter = _chapter_file(path, root, today, report, facts)
         if chapter:
             chapters.append(chapter)
     _cross_checks(chapters, texts, reports)
