@@ -100,6 +100,7 @@ class Query:
     stop: list[bool]  # per term: a filler word (see Lexicon.is_stopword)
     country: str | None
     danger: list[str]  # entry ids named by danger signs ("" for a sign with no entry)
+    calm: bool = False  # a calm mention (prevention, the past, a how-to question): an urgent entry alone is not an alarm
 
     @property
     def fillers(self) -> set[str]:
@@ -169,6 +170,7 @@ class SearchIndex:
         self._known = self._vocab_set | set(self.body_idf) | lexicon.words
         self._toned_known = set().union(*(d.toned for d in self.docs))
         self._doc_index = {d.entry_id: i for i, d in enumerate(self.docs)}
+        lexicon.signs.use_entries(set(self._doc_index))
         self.language = LanguageGuesser(frozenset(vi_words | (lexicon.words - en_words)), frozenset(en_words))
 
     # --- analysis -------------------------------------------------------------------------------
@@ -176,7 +178,7 @@ class SearchIndex:
         """A query's terms, country and danger signs; for the handbook's own text (indexing) only the
         terms, without typo repair."""
         lex = self.lexicon
-        toks = [x for t in tokens(text) for x in lex.expand(t)]
+        toks = [x for t in lex.split(tokens(text)) for x in lex.expand(t)]
         if not indexing:
             toks = [self._repair(t) for t in toks]
             # a word typed with diacritics that the handbook does not know is a typo: match it folded
@@ -199,8 +201,9 @@ class SearchIndex:
         kept = [self._singular(t) for t in kept]
         if indexing:
             return Query(toks, [t.folded for t in kept], [t.toned for t in kept], [], [], None, [])
+        danger, calm = lex.signs.found(toks)
         return Query(toks, [t.folded for t in kept], [t.toned for t in kept], [t.exact and t.marked for t in kept],
-                     [lex.is_stopword(t) for t in kept], lex.country_of(toks), lex.danger_signs(toks))
+                     [lex.is_stopword(t) for t in kept], lex.country_of(toks), danger, calm)
 
     def _singular(self, tok: Token) -> Token:
         if tok.marked or tok.folded in self.lexicon.words or tok.folded in self.lexicon.stopwords:
@@ -373,7 +376,7 @@ class SearchIndex:
         hits = tuple(Hit(eid, round(s, 4)) for s, _, eid in scored[:limit])
         outcome = ANSWER if scored and scored[0][2] in danger_ids else self._outcome(scored)
         entry = self.handbook.entries.get(hits[0].id) if hits and outcome == ANSWER else None
-        urgent = q.urgent or bool(entry and entry.urgent)
+        urgent = q.urgent or bool(entry and entry.urgent and not q.calm)
         return SearchResult(text, reply_lang, q.country, urgent, outcome, hits)
 
     def _outcome(self, scored: list[tuple[float, float, str]]) -> str:
