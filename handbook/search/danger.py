@@ -43,13 +43,14 @@ class DangerSigns:
     now: PhraseMatcher = field(default_factory=PhraseMatcher)
     held: frozenset[str] | None = None  # the handbook's entry ids, once known
 
-    def add_sign(self, entry: object, parts: list[list[str]], *, firm: bool = False, window: int | None = None) -> None:
+    def add_sign(self, entry: object, parts: list[list[str]], *, firm: bool = False, window: int | None = None,
+                 expand=None) -> None:
         number = len(self.signs)
         choices = tuple(str(e) for e in (entry if isinstance(entry, list) else [entry]) if e)
         self.signs.append(Sign(choices, len(parts), firm, window))
         for k, alternatives in enumerate(parts):
             for phrase in alternatives:
-                self.phrases.add(str(phrase), (number, k))
+                self.phrases.add(str(phrase), (number, k), expand)
 
     def present(self, toks: list[Token]) -> list[Sign]:
         """Every sign whose parts are all in the tokens (calm cues not yet considered)."""
@@ -58,7 +59,12 @@ class DangerSigns:
         for start, end, (number, part) in self.phrases.find_every(toks):
             if not any(s < end and start < e for s, e in harmless):
                 seen.setdefault(number, []).append((start, end, part))
-        return [self.signs[n] for n, found in sorted(seen.items()) if _all_parts_near(found, self.signs[n])]
+        standing = {n: found for n, found in seen.items() if _all_parts_near(found, self.signs[n])}
+        # a plain phrase that is only a part of a standing sign of several parts says nothing more
+        # (bất tỉnh inside "run bần bật rồi bất tỉnh" is the fit, not a second emergency)
+        covered = {i for n, found in standing.items() if self.signs[n].parts > 1 for s, e, _ in found for i in range(s, e)}
+        return [self.signs[n] for n, found in sorted(standing.items())
+                if self.signs[n].parts > 1 or self.signs[n].firm or not all(i in covered for s, e, _ in found for i in range(s, e))]
 
     def calm_kinds(self, toks: list[Token]) -> set[str]:
         """Which kinds of calm cue the message holds (a past one only when nothing says it is happening now)."""
@@ -133,19 +139,20 @@ def problems_in(danger: object) -> list[str]:
     return out
 
 
-def build(danger: dict) -> DangerSigns:
+def build(danger: dict, expand=None) -> DangerSigns:
+    """The signs of a `danger_signs` mapping; `expand` reads chat abbreviations in the phrases (a → anh)."""
     signs = DangerSigns()
     for group in danger.get("groups") or []:
         entry, firm = group.get("entry"), bool(group.get("firm"))
         for phrase in group.get("phrases") or []:
-            signs.add_sign(entry, [[phrase]], firm=firm)
+            signs.add_sign(entry, [[phrase]], firm=firm, expand=expand)
     for sign in danger.get("signs") or []:
-        signs.add_sign(sign.get("entry"), sign["parts"], firm=bool(sign.get("firm")), window=sign.get("window"))
+        signs.add_sign(sign.get("entry"), sign["parts"], firm=bool(sign.get("firm")), window=sign.get("window"), expand=expand)
     for phrase in danger.get("unless") or []:
-        signs.harmless.add(str(phrase), True)
+        signs.harmless.add(str(phrase), True, expand)
     for kind, phrases in (danger.get("calm") or {}).items():
         for phrase in phrases or []:
-            signs.calm[kind].add(str(phrase), True)
+            signs.calm[kind].add(str(phrase), True, expand)
     for phrase in danger.get("now") or []:
-        signs.now.add(str(phrase), True)
+        signs.now.add(str(phrase), True, expand)
     return signs
