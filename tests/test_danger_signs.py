@@ -154,3 +154,15 @@ def test_a_malformed_sign_is_reported_with_how_to_fix_it():
     problems = danger.problems_in({"groups": [], "signs": [{"entry": "x", "parts": "đau ngực"}], "calm": {"soon": []}})
     assert any("parts" in p and "list of lists" in p for p in problems)
     assert any("soon" in p for p in problems)
+
+
+@pytest.mark.parametrize("text", ["điện giật có nguy hiểm không", "co giật là bệnh gì", "đau tim có di truyền không",
+                                  "lò sưởi dầu dùng thế nào cho an toàn", "em hay bị tức ngực khi lo lắng"])
+def test_a_general_question_or_a_habit_is_not_an_alarm(loaded, text):
+    assert not loaded.index.search(text).urgent, text
+
+
+@pytest.mark.parametrize("text", ["bạn em bị điện giật, có nguy hiểm không", "anh ấy co giật là bị gì vậy",
+                                  "my friend is having a seizure, what is the first aid"])
+def test_a_question_about_someone_in_danger_now_is_an_alarm(loaded, text):
+    assert loaded.index.search(text).urgent, text

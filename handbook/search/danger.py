@@ -9,9 +9,10 @@ their parts, and the calm cues that tell a mention from an emergency.
   Chest + pain + spreading to the arm; swallowing + a whole strip of pills.
 - A group or sign that is `firm` (suicidal thoughts, sexual assault) is never set aside by calm cues.
 - `calm`: phrases that make a mention calm. `prevention` (phòng tránh, học sơ cứu, bị muỗi đốt) always;
-  `past` (năm ngoái, hồi nhỏ) unless a `now` phrase (vừa, bây giờ, đột nhiên) says it is happening
-  again; `question` (có nguy hiểm không, how to) only keeps an urgent entry's own flag off when no sign
-  is present.
+  `past` (năm ngoái, hồi nhỏ, hay bị) unless a `now` phrase (vừa, bây giờ, đột nhiên) says it is
+  happening again; `question` (có nguy hiểm không, là gì, how to) sets aside plain phrases (not signs
+  of several parts) unless a `now` or a `person` phrase (bạn em, anh ấy, my friend) puts the danger on
+  someone, and keeps an urgent entry's own flag off when no sign is present.
 - `unless`: phrases that make an overlapping match harmless (ngộ độc thực phẩm).
 
 In every phrase the word `#` stands for a number of 5 or more (uống 20 viên).
@@ -41,6 +42,7 @@ class DangerSigns:
     harmless: PhraseMatcher = field(default_factory=PhraseMatcher)
     calm: dict[str, PhraseMatcher] = field(default_factory=lambda: {k: PhraseMatcher() for k in CALM_KINDS})
     now: PhraseMatcher = field(default_factory=PhraseMatcher)
+    person: PhraseMatcher = field(default_factory=PhraseMatcher)
     held: frozenset[str] | None = None  # the handbook's entry ids, once known
 
     def add_sign(self, entry: object, parts: list[list[str]], *, firm: bool = False, window: int | None = None,
@@ -67,17 +69,21 @@ class DangerSigns:
                 if self.signs[n].parts > 1 or self.signs[n].firm or not all(i in covered for s, e, _ in found for i in range(s, e))]
 
     def calm_kinds(self, toks: list[Token]) -> set[str]:
-        """Which kinds of calm cue the message holds (a past one only when nothing says it is happening now)."""
+        """Which kinds of calm cue the message holds: a past one only when nothing says it is happening
+        now, a question only when no one is said to be in danger now."""
         kinds = {kind for kind, matcher in self.calm.items() if matcher.find_all(toks)}
-        if "past" in kinds and self.now.find_all(toks):
-            kinds.discard("past")
+        if kinds & {"past", "question"} and self.now.find_all(toks):
+            kinds -= {"past", "question"}
+        if "question" in kinds and self.person.find_all(toks):
+            kinds.discard("question")
         return kinds
 
     def found(self, toks: list[Token]) -> tuple[list[str], bool]:
         """(entry ids of the signs that stand, "" for a sign with no entry; is the message calm?)."""
         calm = self.calm_kinds(toks)
         vetoing = bool(calm & {"prevention", "past"})
-        signs = [s for s in self.present(toks) if s.firm or not vetoing]
+        asking = "question" in calm
+        signs = [s for s in self.present(toks) if s.firm or not (vetoing or (asking and s.parts == 1))]
         return [self.entry_of(s) for s in signs], bool(calm) and not signs
 
     def use_entries(self, ids: set[str] | frozenset[str]) -> None:
@@ -118,7 +124,7 @@ def _all_parts_near(found: list[tuple[int, int, int]], sign: Sign) -> bool:
 def problems_in(danger: object) -> list[str]:
     """What is wrong with the `danger_signs` mapping, as sentences that say how to fix it."""
     how = ("danger_signs must be a mapping with `groups` (each {entry: id or null, phrases: [...]}), and optionally "
-           "`signs` (each {entry, parts: [[...], [...]]}), `calm` (prevention/past/question lists), `now` and `unless`")
+           "`signs` (each {entry, parts: [[...], [...]]}), `calm` (prevention/past/question lists), `now`, `person` and `unless`")
     if not isinstance(danger, dict):
         return [how]
     out = []
@@ -155,4 +161,6 @@ def build(danger: dict, expand=None) -> DangerSigns:
             signs.calm[kind].add(str(phrase), True, expand)
     for phrase in danger.get("now") or []:
         signs.now.add(str(phrase), True, expand)
+    for phrase in danger.get("person") or []:
+        signs.person.add(str(phrase), True, expand)
     return signs
