@@ -15,7 +15,7 @@ import yaml
 from handbook.search.textnorm import fold, has_marks, toned, words
 
 COUNTRIES = ("jp", "kr")
-LEXICON_KEYS = {"abbreviations", "synonyms", "countries", "danger_signs", "stopwords"}
+LEXICON_KEYS = {"abbreviations", "synonyms", "countries", "danger_signs", "stopwords", "fillers", "smalltalk"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,6 +72,10 @@ class PhraseMatcher:
                 return n, value
         return None
 
+    def words(self) -> set[str]:
+        """The folded words of every phrase."""
+        return {t.folded for items in self._by_first.values() for phrase, _ in items for t in phrase}
+
     def find_all(self, toks: list[Token]) -> list[tuple[int, int, object]]:
         """Every (start, end, value) match, scanning left to right without overlaps."""
         found, i = [], 0
@@ -92,6 +96,9 @@ class Lexicon:
     countries: PhraseMatcher = field(default_factory=PhraseMatcher)  # phrase -> jp | kr
     danger: PhraseMatcher = field(default_factory=PhraseMatcher)  # phrase -> entry id or ""
     harmless: PhraseMatcher = field(default_factory=PhraseMatcher)  # phrase -> True ("unless")
+    fillers: PhraseMatcher = field(default_factory=PhraseMatcher)  # greetings, who I am, where, when: weigh nothing
+    smalltalk: PhraseMatcher = field(default_factory=PhraseMatcher)  # phrase -> kind (greeting, thanks, ...)
+    smalltalk_kinds: tuple[str, ...] = ()
     stopwords: frozenset[str] = frozenset()  # folded
     stopwords_toned: frozenset[str] = frozenset()  # as written: bao (nhiêu) is one, bão (storm) is not
     words: frozenset[str] = frozenset()  # folded words the lexicon knows
@@ -142,6 +149,18 @@ def problems_in(data: object) -> list[str]:
     groups = danger.get("groups") if isinstance(danger, dict) else None
     if not isinstance(groups, list) or not all(isinstance(g, dict) and isinstance(g.get("phrases"), list) for g in groups):
         out.append("danger_signs must be a mapping with `groups` (each {entry: id or null, phrases: [...]}) and optionally `unless`")
+    fillers = data.get("fillers") or []
+    if not isinstance(fillers, list) or not all(isinstance(f, str) and words(f) for f in fillers):
+        out.append("fillers must be a list of phrases (words that say nothing about the question)")
+    smalltalk = data.get("smalltalk") or {}
+    if not isinstance(smalltalk, dict) or not all(isinstance(v, list) and all(isinstance(p, str) and words(p) for p in v)
+                                                 for v in smalltalk.values()):
+        bad = [p for v in smalltalk.values() if isinstance(v, list) for p in v if not (isinstance(p, str) and words(p))] if isinstance(smalltalk, dict) else []
+        shown = f" ({', '.join(repr(p) for p in bad[:3])} is not a phrase: quote words such as \"yes\", \"no\")" if bad else ""
+        out.append(f"smalltalk must map a kind (greeting, thanks, ...) to a list of phrases{shown}")
+    else:
+        out += [f"smalltalk kind {k!r} must be lower-case letters and _" for k in smalltalk if not str(k).replace("_", "").isalpha()
+                or str(k) != str(k).lower()]
     return out
 
 
@@ -166,6 +185,12 @@ def build(data: dict) -> Lexicon:
             lex.danger.add(str(phrase), str(group.get("entry") or ""))
     for phrase in danger.get("unless") or []:
         lex.harmless.add(str(phrase), True)
+    for phrase in data.get("fillers") or []:
+        lex.fillers.add(str(phrase), True)
+    for kind, phrases in (data.get("smalltalk") or {}).items():
+        for phrase in phrases or []:
+            lex.smalltalk.add(str(phrase), str(kind))
+    lex.smalltalk_kinds = tuple(str(k) for k in data.get("smalltalk") or {})
     lex.stopwords = frozenset(fold(str(w)) for w in data.get("stopwords") or [])
     lex.stopwords_toned = frozenset(toned(str(w)) for w in data.get("stopwords") or [])
     lex.words = frozenset(known)
