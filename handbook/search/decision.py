@@ -23,8 +23,9 @@ FEATURES = {
     "meaning_lead": "that share minus the same share for the second entry",
     "coverage": "share of the message's content words (IDF-weighted) found in the best entry",
     "length": "log(1 + number of content words in the message)",
+    "unknown": "share of the message's content words (IDF-weighted) that no entry knows at all",
 }
-DECISION_KEYS = {"weights", "answer", "choices", "alternatives", "fitted"}
+DECISION_KEYS = {"weights", "answer", "choices", "alternatives", "tie", "fitted"}
 
 
 @dataclass(frozen=True)
@@ -33,6 +34,7 @@ class Decision:
     answer: float = 0.5  # probability at or above which the best entry is answered directly
     choices: float = 0.2  # at or above (and below `answer`): did-you-mean; below: no answer
     alternatives: float = 0.6  # another entry is offered beside an answer when its score is this share of the best
+    tie: float = 0.02  # a lead below this is a tie: did-you-mean, however likely the best entry looks
 
     def probability(self, features: dict[str, float]) -> float:
         z = self.weights.get("bias", 0.0) + sum(self.weights.get(k, 0.0) * v for k, v in features.items())
@@ -55,8 +57,8 @@ def problems_in(data: object) -> list[str]:
         known = {"bias", *FEATURES}
         out += [f"unknown feature {k!r} in decision.yaml weights (known: {', '.join(sorted(known))})" for k in weights if k not in known]
         out += [f"weight {k!r} must be a number" for k, v in weights.items() if not _number(v)]
-    for key in ("answer", "choices", "alternatives"):
-        value = data.get(key)
+    for key in ("answer", "choices", "alternatives", "tie"):
+        value = data.get(key, 0.02 if key == "tie" else None)  # tie is optional
         if not _number(value) or not 0.0 <= float(value) <= 1.0:
             out.append(f"decision.yaml `{key}` must be a number between 0 and 1")
     if not out and float(data["choices"]) > float(data["answer"]):
@@ -66,7 +68,7 @@ def problems_in(data: object) -> list[str]:
 
 def build(data: dict) -> Decision:
     return Decision({str(k): float(v) for k, v in data["weights"].items()}, float(data["answer"]),
-                    float(data["choices"]), float(data["alternatives"]))
+                    float(data["choices"]), float(data["alternatives"]), float(data.get("tie", 0.02)))
 
 
 def load(path: Path) -> Decision:

@@ -143,7 +143,8 @@ class SearchIndex:
                 if q.terms:
                     doc.phrasings.append(_sorted(q.terms))
                     if n < len(sentences):  # a whole question or title, not a lone keyword
-                        doc.meanings.append(tuple(dict.fromkeys(t for t in q.terms if t not in lexicon.stopwords)))
+                        # the handbook is written with diacritics: đâu (where) is a filler, đau (pain) is not
+                        doc.meanings.append(tuple(dict.fromkeys(t for t, tn in zip(q.terms, q.toned) if tn not in lexicon.stopwords_toned)))
                     doc.terms.update(_with_bigrams(q.terms))
                     doc.toned.update(q.toned)
             doc.titles = [_sorted(self.analyse(t, indexing=True).terms) for t in (entry.title.vi, entry.title.en)]
@@ -195,17 +196,20 @@ class SearchIndex:
             toks = [replace(t, exact=False) if t.exact and t.toned not in self._toned_known else t for t in toks]
         country_spans = lex.countries.find_all(toks)
         in_country = {i for s, e, _ in country_spans for i in range(s, e)}
+        syn = {s: (e, canon) for s, e, canon in lex.synonyms.find_all(toks)}
         chat_kind = None
         if not indexing:  # greetings, politeness, who and where: they weigh nothing
             talk = lex.smalltalk.find_all(toks)
             kinds = [kind for _, _, kind in talk]  # "hello, who are you?" is a "who": the greeting only opens it
             chat_kind = next((k for k in kinds if k != "greeting"), kinds[0] if kinds else None)
-            filler = {i for s, e, _ in lex.fillers.find_all(toks) for i in range(s, e)}
+            # a filler never cuts a synonym in two: "dạ" opens a sentence, but not in "đau dạ dày"
+            cut = [(s, e) for s, e, _ in lex.fillers.find_all(toks)
+                   if not any(s < se and ss < e and not (s <= ss and se <= e) for ss, (se, _) in syn.items())]
+            filler = {i for s, e in cut for i in range(s, e)}
             said = filler | {i for s, e, _ in talk for i in range(s, e)}
             rest = [t for i, t in enumerate(toks) if i not in said and i not in in_country and not lex.is_stopword(t)]
             chat_kind = (chat_kind or "greeting") if said and not rest else None
             in_country |= filler
-        syn = {s: (e, canon) for s, e, canon in lex.synonyms.find_all(toks)}
         kept: list[Token] = []
         i = 0
         while i < len(toks):
@@ -403,7 +407,8 @@ class SearchIndex:
         if scored and scored[0][2] in danger_ids:
             outcome = ANSWER
         else:
-            outcome = self._outcome(confidence, scored[0][0] if scored else 0.0)
+            lead = dict(features).get("lead", 1.0)
+            outcome = self._outcome(confidence, scored[0][0] if scored else 0.0, lead)
         alternatives = 0
         if outcome == ANSWER:  # the next entries that come close are offered: "not what you meant?"
             floor = self.decision.alternatives * hits[0].score
@@ -422,9 +427,10 @@ class SearchIndex:
         meaning = self._meaning(present, first)
         meaning2 = self._meaning(present, second[2]) if second[2] else 0.0
         content = sum(1 for s in q.stop if not s) or len(q.terms)
+        unknown = sum(self.unknown_idf for t, s in zip(q.terms, q.stop) if not s and t not in self.idf and t not in self.body_idf)
         return (("best", round(best, 4)), ("lead", round(best - second[0], 4)), ("meaning", round(meaning, 4)),
                 ("meaning_lead", round(meaning - meaning2, 4)), ("coverage", round(min(coverage, 1.0), 4)),
-                ("length", round(math.log1p(content), 4)))
+                ("length", round(math.log1p(content), 4)), ("unknown", round(min(unknown / p.total, 1.0), 4)))
 
     def _meaning(self, present: set[str], entry_id: str) -> float:
         """The largest share (IDF-weighted) of one of the entry's phrasings whose content words the query holds."""
@@ -436,11 +442,13 @@ class SearchIndex:
                 best = max(best, sum(self.idf.get(t, 1.0) for t in words_ if t in present) / total)
         return best
 
-    def _outcome(self, confidence: float, best: float) -> str:
+    def _outcome(self, confidence: float, best: float, lead: float) -> str:
         """Answer when the best entry is very likely right; did-you-mean when it may be, or when several
         entries match strongly and none leads (a true tie); otherwise no answer."""
-        if confidence >= self.decision.answer:
+        if confidence >= self.decision.answer and lead >= self.decision.tie:
             return ANSWER
+        if confidence >= self.decision.answer:
+            return CHOICES
         return CHOICES if confidence >= self.decision.choices or best >= self.thresholds.choices else NONE
 
 
