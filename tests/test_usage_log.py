@@ -228,7 +228,7 @@ def test_file_is_wal_with_schema_version_and_reopens_without_change(tmp_path: Pa
     UsageLog(path).close()
     with sqlite_utils.Database(path) as db:
         assert db.journal_mode == "wal"
-        assert list(db["schema_version"].rows) == [{"component": "usage", "version": 1}]
+        assert list(db["schema_version"].rows) == [{"component": "usage", "version": 2}]
 
 
 def test_a_file_from_a_newer_healthbot_is_left_alone(tmp_path: Path, caplog) -> None:

@@ -10,7 +10,7 @@ from handbook.content.library import Loaded
 from handbook.content.model import COUNTRY_NAMES
 from handbook.dialogue import buttons, views
 from handbook.dialogue.views import Message
-from handbook.search.engine import ANSWER, CHOICES
+from handbook.search.engine import ANSWER, CHOICES, SMALLTALK
 from handbook.search.textnorm import clean
 from handbook.usage.events import Event
 
@@ -130,6 +130,8 @@ def _button(loaded: Loaded, settings: Settings, incoming: Incoming, lang: str, r
         reply.events.append(Event("menu_open", chapter=press.value))
         reply.messages.append(view)
     elif press.action == "entry":
+        if press.via == "alternative":  # the answer given was not what the worker meant: ranking missed
+            reply.events.append(Event("alternative_chosen", entry=press.value, lang=lang, country=settings.country))
         reply.events.append(Event("entry_shown", entry=press.value, via=press.via, lang=lang, country=settings.country))
         reply.messages += views.entry_messages(loaded, press.value, lang, settings.country)
     elif press.action == "feedback":
@@ -158,6 +160,10 @@ def _question(loaded: Loaded, settings: Settings, text: str, reply: Reply) -> No
     result = loaded.index.search(text, limit=views.MAX_CHOICES, lang=settings.lang)
     lang = reply.lang = result.lang
     country = result.country or settings.country
+    if result.outcome == SMALLTALK:
+        reply.events.append(Event("smalltalk", lang=lang, value=result.smalltalk))
+        reply.messages.append(views.smalltalk(loaded, result.smalltalk or "greeting", lang))
+        return
     reply.events.append(Event("question", lang=lang, country=country))
     if result.urgent:
         reply.events.append(Event("urgent", lang=lang, country=country))
@@ -166,6 +172,9 @@ def _question(loaded: Loaded, settings: Settings, text: str, reply: Reply) -> No
         reply.events += [Event("answered", entry=entry_id, lang=lang, country=country),
                          Event("entry_shown", entry=entry_id, via="search", lang=lang, country=country)]
         reply.messages += views.entry_messages(loaded, entry_id, lang, country, urgent=result.urgent)
+        others = [h.id for h in result.hits[1 : 1 + result.alternatives]]
+        if others:
+            reply.messages.append(views.alternatives(loaded, others, lang))
         return
     if result.urgent:
         reply.messages.append(views.emergency(loaded, lang, country))

@@ -101,6 +101,19 @@ def did_you_mean(loaded: Loaded, entry_ids: list[str], lang: str) -> Message:
     return Message(loaded.texts.get("answer.did_you_mean", lang), tuple(rows))
 
 
+def alternatives(loaded: Loaded, entry_ids: list[str], lang: str) -> Message:
+    """Beside a direct answer: the next entries, for when the answer was not what the worker meant."""
+    rows = [(Button("🔹 " + loaded.handbook.entries[e].title.get(lang), buttons.entry(e, "alternative")),) for e in entry_ids[:2]]
+    return Message(loaded.texts.get("answer.alternatives", lang), tuple(rows))
+
+
+def smalltalk(loaded: Loaded, kind: str, lang: str) -> Message:
+    """A short kind reply to small talk, with the menu's topics."""
+    key = f"smalltalk.{kind}" if loaded.texts.has(f"smalltalk.{kind}") else "smalltalk.greeting"
+    menu = main_menu(loaded, lang)
+    return Message(loaded.texts.get(key, lang), menu.keyboard)
+
+
 def none_of_these(loaded: Loaded, lang: str, country: str | None) -> Message:
     html = loaded.texts.get("answer.none_of_these", lang, html={"support": support_line(loaded, lang, country)})
     return Message(html, ((menu_button(loaded, lang), emergency_button(loaded, lang)),))

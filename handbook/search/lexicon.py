@@ -19,7 +19,7 @@ from handbook.search.textnorm import fold, toned, words
 __all__ = ["COUNTRIES", "Lexicon", "PhraseMatcher", "Token", "build", "load", "problems_in", "tokens"]
 
 COUNTRIES = ("jp", "kr")
-LEXICON_KEYS = {"abbreviations", "synonyms", "foreign_words", "countries", "danger_signs", "stopwords"}
+LEXICON_KEYS = {"abbreviations", "synonyms", "foreign_words", "countries", "danger_signs", "stopwords", "fillers", "smalltalk"}
 
 
 def script_country(toks: list[Token]) -> str | None:
@@ -43,6 +43,9 @@ class Lexicon:
     country_cues: PhraseMatcher = field(default_factory=PhraseMatcher)  # Japanese/Korean words -> jp | kr (kept)
     signs: danger_mod.DangerSigns = field(default_factory=danger_mod.DangerSigns)
     segmenter: Segmenter = field(default_factory=lambda: Segmenter(set()))
+    fillers: PhraseMatcher = field(default_factory=PhraseMatcher)  # greetings, who I am, where, when: weigh nothing
+    smalltalk: PhraseMatcher = field(default_factory=PhraseMatcher)  # phrase -> kind (greeting, thanks, ...)
+    smalltalk_kinds: tuple[str, ...] = ()
     stopwords: frozenset[str] = frozenset()  # folded
     stopwords_toned: frozenset[str] = frozenset()  # as written: bao (nhiêu) is one, bão (storm) is not
     words: frozenset[str] = frozenset()  # folded words the lexicon knows: typo repair leaves them alone
@@ -108,6 +111,18 @@ def problems_in(data: object) -> list[str]:
         out.append("countries must map jp and kr to lists of words")
     else:
         out += [f"country code {k!r} is not one of jp, kr" for k in countries if k not in COUNTRIES]
+    fillers = data.get("fillers") or []
+    if not isinstance(fillers, list) or not all(isinstance(f, str) and words(f) for f in fillers):
+        out.append("fillers must be a list of phrases (words that say nothing about the question)")
+    smalltalk = data.get("smalltalk") or {}
+    if not isinstance(smalltalk, dict) or not all(isinstance(v, list) and all(isinstance(p, str) and words(p) for p in v)
+                                                 for v in smalltalk.values()):
+        bad = [p for v in smalltalk.values() if isinstance(v, list) for p in v if not (isinstance(p, str) and words(p))] if isinstance(smalltalk, dict) else []
+        shown = f" ({', '.join(repr(p) for p in bad[:3])} is not a phrase: quote words such as \"yes\", \"no\")" if bad else ""
+        out.append(f"smalltalk must map a kind (greeting, thanks, ...) to a list of phrases{shown}")
+    else:
+        out += [f"smalltalk kind {k!r} must be lower-case letters and _" for k in smalltalk if not str(k).replace("_", "").isalpha()
+                or str(k) != str(k).lower()]
     return out + danger_mod.problems_in(data.get("danger_signs") or {})
 
 
@@ -141,12 +156,18 @@ def build(data: dict) -> Lexicon:
             learn(str(phrase))
     danger = data.get("danger_signs") or {}
     lex.signs = danger_mod.build(danger, lex.expand)
-    for matcher in (lex.signs.phrases, lex.signs.harmless, lex.signs.now, *lex.signs.calm.values()):
+    for matcher in (lex.signs.phrases, lex.signs.harmless, lex.signs.now, lex.signs.person, *lex.signs.calm.values()):
         for phrase, _ in matcher.phrases():
             for t in phrase:
                 known.add(t.folded)
                 if any(is_cjk(c) for c in t.text):
                     cjk.add(t.text)
+    for phrase in data.get("fillers") or []:
+        lex.fillers.add(str(phrase), True)
+    for kind, phrases in (data.get("smalltalk") or {}).items():
+        for phrase in phrases or []:
+            lex.smalltalk.add(str(phrase), str(kind))
+    lex.smalltalk_kinds = tuple(str(k) for k in data.get("smalltalk") or {})
     lex.stopwords = frozenset(fold(str(w)) for w in data.get("stopwords") or [])
     lex.stopwords_toned = frozenset(toned(str(w)) for w in data.get("stopwords") or [])
     lex.words = frozenset(known)

@@ -125,6 +125,10 @@ class PhraseMatcher:
             self._by_first.setdefault(toks[0].folded, []).append((toks, value))
             self._by_first[toks[0].folded].sort(key=lambda item: -len(item[0]))
 
+    def words(self) -> set[str]:
+        """The folded words of every phrase."""
+        return {t.folded for items in self._by_first.values() for phrase, _ in items for t in phrase}
+
     def phrases(self) -> list[tuple[tuple[Token, ...], object]]:
         return [item for items in self._by_first.values() for item in items]
 

@@ -36,7 +36,8 @@ Migration = Callable[[sqlite_utils.Database], None]  # step i brings a schema to
 MISSES_KEEP_DAYS = 90
 _TOTAL_OF_EVENT = {"message": "messages", "start": "starts", "question": "questions",
                    "answered": "answered", "choices": "choices", "no_answer": "no_answer",
-                   "urgent": "urgent", "emergency": "emergency"}
+                   "urgent": "urgent", "emergency": "emergency", "smalltalk": "smalltalk",
+                   "alternative_chosen": "alternatives_chosen"}
 TOTAL_COLUMNS = tuple(_TOTAL_OF_EVENT.values())
 # table -> (key column besides `day`, counter columns)
 TABLES = {
@@ -202,7 +203,16 @@ def _create_v1(db: sqlite_utils.Database) -> None:
     db["misses"].create_index(["last_day"])
 
 
-MIGRATIONS: list[Migration] = [_create_v1]
+def _add_v2(db: sqlite_utils.Database) -> None:
+    """Small talk, alternatives chosen beside an answer, and entries reached that way: new counters."""
+    for table, (_key, counters) in TABLES.items():
+        have = set(db[table].columns_dict)
+        for column in counters:
+            if column not in have:
+                db[table].add_column(column, int, not_null_default=0)
+
+
+MIGRATIONS: list[Migration] = [_create_v1, _add_v2]
 
 
 def normalise_miss(text: str) -> str:
