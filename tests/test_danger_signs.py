@@ -166,3 +166,18 @@ def test_a_general_question_or_a_habit_is_not_an_alarm(loaded, text):
                                   "my friend is having a seizure, what is the first aid"])
 def test_a_question_about_someone_in_danger_now_is_an_alarm(loaded, text):
     assert loaded.index.search(text).urgent, text
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["mọi người sẽ hạnh phúc hơn nếu không có em", "ko muốn tồn tại nữa", "em vừa viết di thư cho bố mẹ",
+     "toi da chuan bi thuoc roi, toi nay se ket thuc", "i want to sleep and never wake up", "no point in living anymore"],
+)
+def test_more_indirect_suicidal_phrasings_raise_the_alarm(loaded, text):
+    assert "suicide-crisis" in loaded.index.analyse(text).danger, text
+
+
+@pytest.mark.parametrize("text", ["em muốn kết thúc hợp đồng sớm", "công ty có cưỡng bức lao động không",
+                                  "chuẩn bị thuốc mang sang nhật", "ngủ không dậy nổi vì làm ca đêm"])
+def test_everyday_words_near_a_crisis_phrase_are_not_an_alarm(loaded, text):
+    assert not loaded.index.search(text).urgent, text
