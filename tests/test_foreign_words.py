@@ -117,3 +117,14 @@ def test_sekiyu_and_koshi_keep_their_meaning_in_a_search(loaded):
 def test_mixed_messages_find_their_entry(loaded, query, entry):
     result = loaded.index.search(query)
     assert [h.id for h in result.hits[:3]].count(entry) == 1, result.hits[:3]
+
+
+@pytest.mark.parametrize(("text", "entry"), [("死にたい", "suicide-crisis"), ("죽고싶어요", "suicide-crisis"),
+                                             ("同僚が感電した", "electric-shock"), ("bạn em bị 脳卒中", "stroke")])
+def test_danger_words_in_native_script_raise_the_alarm(loaded, text, entry):
+    result = loaded.index.search(text)
+    assert result.urgent and result.best.id == entry, result
+
+
+def test_insomnia_in_everyday_words_reads_as_insomnia(loaded):
+    assert loaded.index.analyse("làm ca đêm ko ngủ dc").terms == loaded.index.analyse("làm ca đêm mất ngủ").terms
