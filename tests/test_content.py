@@ -53,6 +53,21 @@ def test_the_entries_where_a_delay_can_kill_are_urgent(loaded):
         assert loaded.handbook.entries[entry_id].urgent, entry_id
 
 
+def test_every_danger_sign_the_outline_marks_urgent_is_urgent(loaded):
+    marked = [item["id"] for chapter in OUTLINE["chapters"] for item in chapter["entries"] if item.get("urgent")]
+    assert "stroke" in marked
+    for entry_id in marked:
+        assert loaded.handbook.entries[entry_id].urgent, entry_id
+
+
+def test_the_danger_entries_and_their_everyday_topics_link_both_ways(loaded):
+    entries = loaded.handbook.entries
+    pairs = [("overwork-fatigue", "heart-attack"), ("high-blood-pressure", "stroke"), ("fracture-sprain", "head-injury"),
+             ("chemical-safety", "eye-injury"), ("skin-rash-allergy", "severe-allergy")]
+    for a, b in pairs:
+        assert b in entries[a].related[:4] and a in entries[b].related[:4], (a, b)  # the first four are shown
+
+
 def test_the_suicide_answer_starts_with_the_crisis_lines_of_the_country(loaded):
     from handbook.dialogue.render import entry_body
 

@@ -144,7 +144,7 @@ def test_old_and_new_tone_placement_give_the_same_result(loaded, old, new):
     assert (a.hits, a.outcome) == (b.hits, b.outcome)
 
 
-def test_answering_an_urgent_entry_sets_urgent(loaded):
+def test_answering_an_urgent_entry_sets_urgent_unless_the_question_is_a_calm_how_to(loaded):
     checked = 0
     for entry in loaded.handbook.entries.values():
         if not entry.urgent:
@@ -152,7 +152,7 @@ def test_answering_an_urgent_entry_sets_urgent(loaded):
         for question in entry.questions["vi"]:
             result = loaded.index.search(question)
             if result.answered and result.best.id == entry.id:
-                assert result.urgent, question
+                assert result.urgent or loaded.index.analyse(question).calm, question
                 checked += 1
     assert checked > 0, "no urgent entry was answered by one of its own questions"
 

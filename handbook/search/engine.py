@@ -107,6 +107,7 @@ class Query:
     stop: list[bool]  # per term: a filler word (see Lexicon.is_stopword)
     country: str | None
     danger: list[str]  # entry ids named by danger signs ("" for a sign with no entry)
+    calm: bool = False  # a calm mention (prevention, the past, a how-to question): an urgent entry alone is not an alarm
     smalltalk: str | None = None  # the kind, when the message is nothing but small talk
 
     @property
@@ -179,9 +180,10 @@ class SearchIndex:
         for i, d in enumerate(self.docs):
             for t in d.body:
                 self.body_postings.setdefault(t, {})[i] = 1.0
-        self._known = self._vocab_set | set(self.body_idf) | lexicon.words | lexicon.fillers.words() | lexicon.smalltalk.words()
+        self._known = self._vocab_set | set(self.body_idf) | lexicon.words | _phrase_words(lexicon.fillers) | _phrase_words(lexicon.smalltalk)
         self._toned_known = set().union(*(d.toned for d in self.docs))
         self._doc_index = {d.entry_id: i for i, d in enumerate(self.docs)}
+        lexicon.signs.use_entries(set(self._doc_index))
         self.language = LanguageGuesser(frozenset(vi_words | (lexicon.words - en_words)), frozenset(en_words))
 
     # --- analysis -------------------------------------------------------------------------------
@@ -189,7 +191,7 @@ class SearchIndex:
         """A query's terms, country and danger signs; for the handbook's own text (indexing) only the
         terms, without typo repair."""
         lex = self.lexicon
-        toks = [x for t in tokens(text) for x in lex.expand(t)]
+        toks = [x for t in lex.split(tokens(text)) for x in lex.expand(t)]
         if not indexing:
             toks = [self._repair(t) for t in toks]
             # a word typed with diacritics that the handbook does not know is a typo: match it folded
@@ -226,10 +228,10 @@ class SearchIndex:
         if indexing:
             return Query(toks, [t.folded for t in kept], [t.toned for t in kept], [], [], None, [])
         stop = [lex.is_stopword(t) for t in kept]
-        danger = lex.danger_signs(toks)
+        danger, calm = lex.signs.found(toks)
         only_talk = chat_kind if chat_kind and not danger else None
         return Query(toks, [t.folded for t in kept], [t.toned for t in kept], [t.exact and t.marked for t in kept],
-                     stop, lex.country_of(toks), danger, only_talk)
+                     stop, lex.country_of(toks), danger, calm, only_talk)
 
     def _singular(self, tok: Token) -> Token:
         if tok.marked or tok.folded in self.lexicon.words or tok.folded in self.lexicon.stopwords:
@@ -414,7 +416,7 @@ class SearchIndex:
             floor = self.decision.alternatives * hits[0].score
             alternatives = sum(1 for h in hits[1:3] if h.score >= floor and h.score >= self.thresholds.choices)
         entry = self.handbook.entries.get(hits[0].id) if hits and outcome == ANSWER else None
-        urgent = q.urgent or bool(entry and entry.urgent)
+        urgent = q.urgent or bool(entry and entry.urgent and not q.calm)
         return SearchResult(text, reply_lang, q.country, urgent, outcome, hits, alternatives, None, round(confidence, 4), features)
 
     def _features(self, q: Query, p: _Prepared, scored: list[tuple[float, float, str]]) -> tuple[tuple[str, float], ...]:
@@ -450,6 +452,10 @@ class SearchIndex:
         if confidence >= self.decision.answer:
             return CHOICES
         return CHOICES if confidence >= self.decision.choices or best >= self.thresholds.choices else NONE
+
+
+def _phrase_words(matcher) -> set[str]:
+    return {t.folded for phrase, _ in matcher.phrases() for t in phrase}
 
 
 def _symbols_only(text: str) -> bool:
