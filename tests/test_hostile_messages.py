@@ -159,7 +159,7 @@ def test_a_button_on_an_inaccessible_old_message_answers_with_a_new_message(tg, 
 def test_a_replayed_or_double_tapped_vote_is_counted_once(tg, user, bot, text):
     # guards the adapter's memory of spent buttons and the data-on-message check: a vote cannot
     # be counted twice, and no edit that changes nothing ("message is not modified") is sent
-    answer, *_alternatives = ask(tg, user, "đau bụng quá", count=2)  # the entry, then "not what you meant?"
+    [answer] = ask(tg, user, "đau bụng quá")
     assert "fb:+:stomach-pain" in answer.callback_data
     tg.delay_next("answerCallbackQuery", 1.0)  # the first tap is still being handled...
     first = tg.press(user, answer, "fb:+:stomach-pain")

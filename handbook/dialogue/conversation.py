@@ -171,10 +171,8 @@ def _question(loaded: Loaded, settings: Settings, text: str, reply: Reply) -> No
         entry_id = result.hits[0].id
         reply.events += [Event("answered", entry=entry_id, lang=lang, country=country),
                          Event("entry_shown", entry=entry_id, via="search", lang=lang, country=country)]
-        reply.messages += views.entry_messages(loaded, entry_id, lang, country, urgent=result.urgent)
         others = [h.id for h in result.hits[1 : 1 + result.alternatives]]
-        if others:
-            reply.messages.append(views.alternatives(loaded, others, lang))
+        reply.messages += views.entry_messages(loaded, entry_id, lang, country, urgent=result.urgent, alternatives=others)
         return
     if result.urgent:
         reply.messages.append(views.emergency(loaded, lang, country))

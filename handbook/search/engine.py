@@ -107,8 +107,8 @@ class Query:
     stop: list[bool]  # per term: a filler word (see Lexicon.is_stopword)
     country: str | None
     danger: list[str]  # entry ids named by danger signs ("" for a sign with no entry)
-    smalltalk: str | None = None  # the kind, when the message is nothing but small talk
     calm: bool = False  # a calm mention (prevention, the past, a how-to question): an urgent entry alone is not an alarm
+    smalltalk: str | None = None  # the kind, when the message is nothing but small talk
 
     @property
     def fillers(self) -> set[str]:
@@ -180,7 +180,7 @@ class SearchIndex:
         for i, d in enumerate(self.docs):
             for t in d.body:
                 self.body_postings.setdefault(t, {})[i] = 1.0
-        self._known = self._vocab_set | set(self.body_idf) | lexicon.words | lexicon.fillers.words() | lexicon.smalltalk.words()
+        self._known = self._vocab_set | set(self.body_idf) | lexicon.words | _phrase_words(lexicon.fillers) | _phrase_words(lexicon.smalltalk)
         self._toned_known = set().union(*(d.toned for d in self.docs))
         self._doc_index = {d.entry_id: i for i, d in enumerate(self.docs)}
         lexicon.signs.use_entries(set(self._doc_index))
@@ -231,7 +231,7 @@ class SearchIndex:
         danger, calm = lex.signs.found(toks)
         only_talk = chat_kind if chat_kind and not danger else None
         return Query(toks, [t.folded for t in kept], [t.toned for t in kept], [t.exact and t.marked for t in kept],
-                     stop, lex.country_of(toks), danger, only_talk, calm)
+                     stop, lex.country_of(toks), danger, calm, only_talk)
 
     def _singular(self, tok: Token) -> Token:
         if tok.marked or tok.folded in self.lexicon.words or tok.folded in self.lexicon.stopwords:
@@ -452,6 +452,10 @@ class SearchIndex:
         if confidence >= self.decision.answer:
             return CHOICES
         return CHOICES if confidence >= self.decision.choices or best >= self.thresholds.choices else NONE
+
+
+def _phrase_words(matcher) -> set[str]:
+    return {t.folded for phrase, _ in matcher.phrases() for t in phrase}
 
 
 def _symbols_only(text: str) -> bool:

@@ -71,6 +71,7 @@ class Report:
     bands: dict[str, Tally] = field(default_factory=lambda: defaultdict(Tally))
     safety_n: int = 0
     safety_ok: int = 0
+    marks_urgent: bool = False  # the file uses `urgent: true`; otherwise urgent recall and false alarms are not measured
     misses: list[str] = field(default_factory=list)
 
     def figures(self) -> dict:
@@ -88,8 +89,8 @@ class Report:
             "unanswered": whole["unanswered"],
             "smalltalk": whole["smalltalk"],
             "urgent_recall": whole["urgent_recall"],
-            "urgent": f"{t.urgent_flagged}/{t.urgent_n}",
-            "false_alarms": f"{t.false_alarms}/{t.calm_n}",
+            "urgent": f"{t.urgent_flagged}/{t.urgent_n}" if self.marks_urgent else None,
+            "false_alarms": f"{t.false_alarms}/{t.calm_n}" if self.marks_urgent else None,
             "styles": {s: v.figures() for s, v in sorted(self.styles.items())},
             "bands": {b: self.bands[b].figures() for b in (band_name(*x) for x in BANDS) if b in self.bands},
         }
@@ -115,7 +116,7 @@ def read_cases(path: str | Path) -> list[Case]:
 
 
 def evaluate(index: SearchIndex, cases: list[Case]) -> Report:
-    report = Report()
+    report = Report(marks_urgent=any(c.urgent for c in cases))
     for case in cases:
         result = index.search(case.q, limit=3)
         ids = [h.id for h in result.hits]
@@ -164,7 +165,7 @@ def format_report(report: Report, *, show_misses: bool = True) -> str:
     def row(name: str, v: dict) -> str:
         return (f"{name:8} {v['n']:>4} {pct(v['top1']):>7} {pct(v['top3']):>7} {pct(v['answered_right']):>7} "
                 f"{pct(v['wrong_answers']):>7} {pct(v['unanswered']):>7} {pct(v['out_of_scope']):>7} {v['smalltalk']:>5} "
-                f"{pct(v['urgent_recall']):>7} {v['false_alarms']:>6}")
+                f"{pct(v['urgent_recall']):>7} {v['false_alarms'] if report.marks_urgent else '-':>6}")
 
     lines = [f"{'style':8}" + head[8:]]
     lines += [row(style, v) for style, v in f["styles"].items()]
@@ -178,5 +179,5 @@ def format_report(report: Report, *, show_misses: bool = True) -> str:
     lines.append(f"answered right: {pct(f['answered_right'])}   wrong direct answers: {pct(f['wrong_answers'])}   "
                  f"out of scope not answered directly: {pct(f['out_of_scope_not_answered'])}")
     lines.append(f"top-1 {pct(f['top1'])}  top-3 {pct(f['top3'])}  out-of-scope {pct(f['out_of_scope'])}  safety {f['safety']}  "
-                 f"urgent {f['urgent']}  false alarms {f['false_alarms']}")
+                 f"urgent {f['urgent'] or '-'}  false alarms {f['false_alarms'] or '- (no urgent keys in the file)'}")
     return "\n".join(lines)
