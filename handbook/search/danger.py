@@ -62,11 +62,16 @@ class DangerSigns:
             if not any(s < end and start < e for s, e in harmless):
                 seen.setdefault(number, []).append((start, end, part))
         standing = {n: found for n, found in seen.items() if _all_parts_near(found, self.signs[n])}
-        # a plain phrase that is only a part of a standing sign of several parts says nothing more
-        # (bất tỉnh inside "run bần bật rồi bất tỉnh" is the fit, not a second emergency)
-        covered = {i for n, found in standing.items() if self.signs[n].parts > 1 for s, e, _ in found for i in range(s, e)}
+        # a plain phrase that is only a part of another standing sign (one of several parts, or a longer
+        # phrase) says nothing more: bất tỉnh in "run bần bật rồi bất tỉnh" is the fit, "không tỉnh" in
+        # "ngủ mãi không tỉnh lại nữa" is the wish not to wake, "ngộ độc" in "ngộ độc khí than" is the gas
+        spans = [(s, e, n, self.signs[n].parts > 1) for n, found in standing.items() for s, e, _ in found]
+
+        def explained(n: int, s: int, e: int) -> bool:
+            return any(m != n and ms <= s and e <= me and (several or me - ms > e - s) for ms, me, m, several in spans)
+
         return [self.signs[n] for n, found in sorted(standing.items())
-                if self.signs[n].parts > 1 or self.signs[n].firm or not all(i in covered for s, e, _ in found for i in range(s, e))]
+                if self.signs[n].parts > 1 or self.signs[n].firm or not all(explained(n, s, e) for s, e, _ in found)]
 
     def calm_kinds(self, toks: list[Token]) -> set[str]:
         """Which kinds of calm cue the message holds: a past one only when nothing says it is happening
