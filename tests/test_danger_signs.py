@@ -194,3 +194,9 @@ def test_the_danger_query_file_is_all_flagged_with_no_false_alarm(loaded):
     assert figures["urgent_recall"] == 1.0, figures
     assert figures["false_alarms"].startswith("0/"), figures
     assert figures["top1"] >= 0.85, figures
+
+
+def test_asking_whether_to_see_a_doctor_does_not_hide_a_sign(loaded):
+    assert loaded.index.search("bị rắn cắn vào chân, có cần đi viện không").urgent
+    assert not loaded.index.search("hóc xương cá nhỏ nuốt cơm có trôi không hay phải đi khám").urgent
+

@@ -12,7 +12,8 @@ their parts, and the calm cues that tell a mention from an emergency.
   `past` (năm ngoái, hồi nhỏ, hay bị) unless a `now` phrase (vừa, bây giờ, đột nhiên) says it is
   happening again; `question` (có nguy hiểm không, là gì, how to) sets aside plain phrases (not signs
   of several parts) unless a `now` or a `person` phrase (bạn em, anh ấy, my friend) puts the danger on
-  someone, and keeps an urgent entry's own flag off when no sign is present.
+  someone, and keeps an urgent entry's own flag off when no sign is present; `advice` (có nên, should I
+  see a doctor) only does the last.
 - `unless`: phrases that make an overlapping match harmless (ngộ độc thực phẩm).
 
 In every phrase the word `#` stands for a number of 5 or more (uống 20 viên).
@@ -24,7 +25,7 @@ from dataclasses import dataclass, field
 
 from handbook.search.phrases import PhraseMatcher, Token
 
-CALM_KINDS = ("prevention", "past", "question")
+CALM_KINDS = ("prevention", "past", "question", "advice")
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,8 +78,8 @@ class DangerSigns:
         """Which kinds of calm cue the message holds: a past one only when nothing says it is happening
         now, a question only when no one is said to be in danger now."""
         kinds = {kind for kind, matcher in self.calm.items() if matcher.find_all(toks)}
-        if kinds & {"past", "question"} and self.now.find_all(toks):
-            kinds -= {"past", "question"}
+        if kinds & {"past", "question", "advice"} and self.now.find_all(toks):
+            kinds -= {"past", "question", "advice"}
         if "question" in kinds and self.person.find_all(toks):
             kinds.discard("question")
         return kinds
@@ -129,7 +130,7 @@ def _all_parts_near(found: list[tuple[int, int, int]], sign: Sign) -> bool:
 def problems_in(danger: object) -> list[str]:
     """What is wrong with the `danger_signs` mapping, as sentences that say how to fix it."""
     how = ("danger_signs must be a mapping with `groups` (each {entry: id or null, phrases: [...]}), and optionally "
-           "`signs` (each {entry, parts: [[...], [...]]}), `calm` (prevention/past/question lists), `now`, `person` and `unless`")
+           "`signs` (each {entry, parts: [[...], [...]]}), `calm` (prevention/past/question/advice lists), `now`, `person` and `unless`")
     if not isinstance(danger, dict):
         return [how]
     out = []
