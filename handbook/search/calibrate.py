@@ -22,7 +22,7 @@ from handbook.search.evaluate import Case, read_cases
 STEPS, RATE, L2 = 4000, 0.5, 0.001
 OOS_WEIGHT = 3.0  # out-of-scope queries are few in the set but costly when answered: each counts this much
 # what one query's outcome is worth when choosing the cut-offs
-GAIN_RIGHT, COST_WRONG, COST_OOS_ANSWERED = 1.0, 4.0, 6.0
+GAIN_RIGHT, COST_WRONG, COST_OOS_ANSWERED = 1.0, 5.0, 6.0
 GAIN_CHOICES_HOLD_RIGHT, GAIN_OOS_NONE, COST_OOS_CHOICES = 0.4, 1.0, 3.0
 ALTERNATIVES_SHARE = 0.6
 TIES = (0.0, 0.01, 0.02, 0.03, 0.05)  # leads tried as the tie cut-off

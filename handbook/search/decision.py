@@ -24,6 +24,8 @@ FEATURES = {
     "coverage": "share of the message's content words (IDF-weighted) found in the best entry",
     "length": "log(1 + number of content words in the message)",
     "unknown": "share of the message's content words (IDF-weighted) that no entry knows at all",
+    "matched": "log(1 + IDF of the message's distinct content words found in the best entry's phrasings)",
+    "lead_share": "the lead as a share of the best score (a long message scores lower, its lead with it)",
 }
 DECISION_KEYS = {"weights", "answer", "choices", "alternatives", "tie", "fitted"}
 

@@ -430,9 +430,12 @@ class SearchIndex:
         meaning2 = self._meaning(present, second[2]) if second[2] else 0.0
         content = sum(1 for s in q.stop if not s) or len(q.terms)
         unknown = sum(self.unknown_idf for t, s in zip(q.terms, q.stop) if not s and t not in self.idf and t not in self.body_idf)
+        doc = self.docs[self._doc_index[first]]
+        matched = sum(self.idf.get(t, 0.0) for t in {t for t, s in zip(q.terms, q.stop) if not s} if t in doc.unigrams)
         return (("best", round(best, 4)), ("lead", round(best - second[0], 4)), ("meaning", round(meaning, 4)),
                 ("meaning_lead", round(meaning - meaning2, 4)), ("coverage", round(min(coverage, 1.0), 4)),
-                ("length", round(math.log1p(content), 4)), ("unknown", round(min(unknown / p.total, 1.0), 4)))
+                ("length", round(math.log1p(content), 4)), ("unknown", round(min(unknown / p.total, 1.0), 4)),
+                ("matched", round(math.log1p(matched), 4)), ("lead_share", round((best - second[0]) / best, 4) if best else 0.0))
 
     def _meaning(self, present: set[str], entry_id: str) -> float:
         """The largest share (IDF-weighted) of one of the entry's phrasings whose content words the query holds."""
