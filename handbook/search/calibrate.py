@@ -86,23 +86,29 @@ def fit(data: list[Sample]) -> dict[str, float]:
 
 
 def choose_cutoffs(decision: Decision, data: list[Sample]) -> tuple[float, float, float]:
-    """The (answer, choices, tie) cut-offs with the best total worth on the samples."""
+    """The (answer, choices, tie) cut-offs: first when to answer (and what counts as a tie), by the
+    worth of direct answers alone; then, below that, when a did-you-mean list beats "no answer"."""
     lead_at = list(FEATURES).index("lead")
     probs = [(decision.probability(dict(zip(FEATURES, s.features))), s) for s in data if not s.forced]
     grid = [i / 100 for i in range(5, 100)]
-    best, pick = -math.inf, (0.5, 0.2, 0.02)
-    for answer, choices, tie in ((a, c, t) for a in grid for c in grid if c <= a for t in TIES):
-        worth = 0.0
-        for p, s in probs:
-            if p >= answer and s.features[lead_at] >= tie:
-                worth += (GAIN_RIGHT if s.right else -COST_WRONG) if s.in_scope else -COST_OOS_ANSWERED
-            elif p >= choices:
-                worth += GAIN_CHOICES_HOLD_RIGHT * s.in_top3 if s.in_scope else -COST_OOS_CHOICES
-            else:
-                worth += 0.0 if s.in_scope else GAIN_OOS_NONE
-        if worth > best + 1e-9:
-            best, pick = worth, (answer, choices, tie)
-    return pick
+
+    def answer_worth(answer: float, tie: float) -> float:
+        return sum(((GAIN_RIGHT if s.right else -COST_WRONG) if s.in_scope else -COST_OOS_ANSWERED)
+                   for p, s in probs if p >= answer and s.features[lead_at] >= tie)
+
+    worth = {(a, t): answer_worth(a, t) for a in grid for t in TIES}
+    top = max(worth.values())
+    tie = max(t for (a, t), w in worth.items() if w == top)  # the widest tie among the best
+    plateau = [a for (a, t), w in worth.items() if w == top and t == tie]
+    answer = plateau[len(plateau) // 2]  # the middle of the best cut-offs: furthest from the samples on either side
+    rest = [(p, s) for p, s in probs if not (p >= answer and s.features[lead_at] >= tie)]
+
+    def choices_worth(choices: float) -> float:
+        return sum((GAIN_CHOICES_HOLD_RIGHT * s.in_top3 if s.in_scope else -COST_OOS_CHOICES) if p >= choices
+                   else (0.0 if s.in_scope else GAIN_OOS_NONE) for p, s in rest)
+
+    choices = max((c for c in grid if c <= answer), key=lambda c: (choices_worth(c), c))
+    return answer, choices, tie
 
 
 def calibrate(index: SearchIndex, cases: list[Case]) -> tuple[Decision, list[Sample]]:

@@ -9,9 +9,10 @@ their parts, and the calm cues that tell a mention from an emergency.
   Chest + pain + spreading to the arm; swallowing + a whole strip of pills.
 - A group or sign that is `firm` (suicidal thoughts, sexual assault) is never set aside by calm cues.
 - `calm`: phrases that make a mention calm. `prevention` (phòng tránh, học sơ cứu, bị muỗi đốt) always;
-  `past` (năm ngoái, hồi nhỏ) unless a `now` phrase (vừa, bây giờ, đột nhiên) says it is happening
-  again; `question` (có nguy hiểm không, how to) only keeps an urgent entry's own flag off when no sign
-  is present.
+  `past` (năm ngoái, hồi nhỏ, hay bị) unless a `now` phrase (vừa, bây giờ, đột nhiên) says it is
+  happening again; `question` (có nguy hiểm không, là gì, how to) sets aside plain phrases (not signs
+  of several parts) unless a `now` or a `person` phrase (bạn em, anh ấy, my friend) puts the danger on
+  someone, and keeps an urgent entry's own flag off when no sign is present.
 - `unless`: phrases that make an overlapping match harmless (ngộ độc thực phẩm).
 
 In every phrase the word `#` stands for a number of 5 or more (uống 20 viên).
@@ -41,15 +42,17 @@ class DangerSigns:
     harmless: PhraseMatcher = field(default_factory=PhraseMatcher)
     calm: dict[str, PhraseMatcher] = field(default_factory=lambda: {k: PhraseMatcher() for k in CALM_KINDS})
     now: PhraseMatcher = field(default_factory=PhraseMatcher)
+    person: PhraseMatcher = field(default_factory=PhraseMatcher)
     held: frozenset[str] | None = None  # the handbook's entry ids, once known
 
-    def add_sign(self, entry: object, parts: list[list[str]], *, firm: bool = False, window: int | None = None) -> None:
+    def add_sign(self, entry: object, parts: list[list[str]], *, firm: bool = False, window: int | None = None,
+                 expand=None) -> None:
         number = len(self.signs)
         choices = tuple(str(e) for e in (entry if isinstance(entry, list) else [entry]) if e)
         self.signs.append(Sign(choices, len(parts), firm, window))
         for k, alternatives in enumerate(parts):
             for phrase in alternatives:
-                self.phrases.add(str(phrase), (number, k))
+                self.phrases.add(str(phrase), (number, k), expand)
 
     def present(self, toks: list[Token]) -> list[Sign]:
         """Every sign whose parts are all in the tokens (calm cues not yet considered)."""
@@ -58,20 +61,29 @@ class DangerSigns:
         for start, end, (number, part) in self.phrases.find_every(toks):
             if not any(s < end and start < e for s, e in harmless):
                 seen.setdefault(number, []).append((start, end, part))
-        return [self.signs[n] for n, found in sorted(seen.items()) if _all_parts_near(found, self.signs[n])]
+        standing = {n: found for n, found in seen.items() if _all_parts_near(found, self.signs[n])}
+        # a plain phrase that is only a part of a standing sign of several parts says nothing more
+        # (bất tỉnh inside "run bần bật rồi bất tỉnh" is the fit, not a second emergency)
+        covered = {i for n, found in standing.items() if self.signs[n].parts > 1 for s, e, _ in found for i in range(s, e)}
+        return [self.signs[n] for n, found in sorted(standing.items())
+                if self.signs[n].parts > 1 or self.signs[n].firm or not all(i in covered for s, e, _ in found for i in range(s, e))]
 
     def calm_kinds(self, toks: list[Token]) -> set[str]:
-        """Which kinds of calm cue the message holds (a past one only when nothing says it is happening now)."""
+        """Which kinds of calm cue the message holds: a past one only when nothing says it is happening
+        now, a question only when no one is said to be in danger now."""
         kinds = {kind for kind, matcher in self.calm.items() if matcher.find_all(toks)}
-        if "past" in kinds and self.now.find_all(toks):
-            kinds.discard("past")
+        if kinds & {"past", "question"} and self.now.find_all(toks):
+            kinds -= {"past", "question"}
+        if "question" in kinds and self.person.find_all(toks):
+            kinds.discard("question")
         return kinds
 
     def found(self, toks: list[Token]) -> tuple[list[str], bool]:
         """(entry ids of the signs that stand, "" for a sign with no entry; is the message calm?)."""
         calm = self.calm_kinds(toks)
         vetoing = bool(calm & {"prevention", "past"})
-        signs = [s for s in self.present(toks) if s.firm or not vetoing]
+        asking = "question" in calm
+        signs = [s for s in self.present(toks) if s.firm or not (vetoing or (asking and s.parts == 1))]
         return [self.entry_of(s) for s in signs], bool(calm) and not signs
 
     def use_entries(self, ids: set[str] | frozenset[str]) -> None:
@@ -112,7 +124,7 @@ def _all_parts_near(found: list[tuple[int, int, int]], sign: Sign) -> bool:
 def problems_in(danger: object) -> list[str]:
     """What is wrong with the `danger_signs` mapping, as sentences that say how to fix it."""
     how = ("danger_signs must be a mapping with `groups` (each {entry: id or null, phrases: [...]}), and optionally "
-           "`signs` (each {entry, parts: [[...], [...]]}), `calm` (prevention/past/question lists), `now` and `unless`")
+           "`signs` (each {entry, parts: [[...], [...]]}), `calm` (prevention/past/question lists), `now`, `person` and `unless`")
     if not isinstance(danger, dict):
         return [how]
     out = []
@@ -133,19 +145,22 @@ def problems_in(danger: object) -> list[str]:
     return out
 
 
-def build(danger: dict) -> DangerSigns:
+def build(danger: dict, expand=None) -> DangerSigns:
+    """The signs of a `danger_signs` mapping; `expand` reads chat abbreviations in the phrases (a → anh)."""
     signs = DangerSigns()
     for group in danger.get("groups") or []:
         entry, firm = group.get("entry"), bool(group.get("firm"))
         for phrase in group.get("phrases") or []:
-            signs.add_sign(entry, [[phrase]], firm=firm)
+            signs.add_sign(entry, [[phrase]], firm=firm, expand=expand)
     for sign in danger.get("signs") or []:
-        signs.add_sign(sign.get("entry"), sign["parts"], firm=bool(sign.get("firm")), window=sign.get("window"))
+        signs.add_sign(sign.get("entry"), sign["parts"], firm=bool(sign.get("firm")), window=sign.get("window"), expand=expand)
     for phrase in danger.get("unless") or []:
-        signs.harmless.add(str(phrase), True)
+        signs.harmless.add(str(phrase), True, expand)
     for kind, phrases in (danger.get("calm") or {}).items():
         for phrase in phrases or []:
-            signs.calm[kind].add(str(phrase), True)
+            signs.calm[kind].add(str(phrase), True, expand)
     for phrase in danger.get("now") or []:
-        signs.now.add(str(phrase), True)
+        signs.now.add(str(phrase), True, expand)
+    for phrase in danger.get("person") or []:
+        signs.person.add(str(phrase), True, expand)
     return signs

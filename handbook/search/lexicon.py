@@ -155,8 +155,8 @@ def build(data: dict) -> Lexicon:
             lex.countries.add(str(phrase), code)
             learn(str(phrase))
     danger = data.get("danger_signs") or {}
-    lex.signs = danger_mod.build(danger)
-    for matcher in (lex.signs.phrases, lex.signs.harmless, lex.signs.now, *lex.signs.calm.values()):
+    lex.signs = danger_mod.build(danger, lex.expand)
+    for matcher in (lex.signs.phrases, lex.signs.harmless, lex.signs.now, lex.signs.person, *lex.signs.calm.values()):
         for phrase, _ in matcher.phrases():
             for t in phrase:
                 known.add(t.folded)

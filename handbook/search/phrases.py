@@ -116,11 +116,18 @@ class PhraseMatcher:
     def __init__(self) -> None:
         self._by_first: dict[str, list[tuple[tuple[Token, ...], object]]] = {}
 
-    def add(self, phrase: str, value: object) -> None:
+    def add(self, phrase: str, value: object, expand=None) -> None:
+        """Add a phrase; `expand` (a token -> tokens function) reads its chat abbreviations as a query's are read."""
         toks = phrase_tokens(phrase)
+        if expand is not None:
+            toks = tuple(x for t in toks for x in (expand(t) if t.folded != NUMBER else [t]))
         if toks:
             self._by_first.setdefault(toks[0].folded, []).append((toks, value))
             self._by_first[toks[0].folded].sort(key=lambda item: -len(item[0]))
+
+    def words(self) -> set[str]:
+        """The folded words of every phrase."""
+        return {t.folded for items in self._by_first.values() for phrase, _ in items for t in phrase}
 
     def phrases(self) -> list[tuple[tuple[Token, ...], object]]:
         return [item for items in self._by_first.values() for item in items]
