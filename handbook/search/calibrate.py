@@ -25,7 +25,7 @@ OOS_WEIGHT = 3.0  # out-of-scope queries are few in the set but costly when answ
 GAIN_RIGHT, COST_WRONG, COST_OOS_ANSWERED = 1.0, 5.0, 6.0
 GAIN_CHOICES_HOLD_RIGHT, GAIN_OOS_NONE, COST_OOS_CHOICES = 0.4, 1.0, 3.0
 ALTERNATIVES_SHARE = 0.6
-TIES = (0.0, 0.01, 0.02, 0.03, 0.05)  # leads tried as the tie cut-off
+TIES = (0.0, 0.02, 0.04, 0.06, 0.08, 0.1)  # leads (as a share of the best score) tried as the tie cut-off
 
 
 @dataclass(frozen=True)
@@ -88,7 +88,7 @@ def fit(data: list[Sample]) -> dict[str, float]:
 def choose_cutoffs(decision: Decision, data: list[Sample]) -> tuple[float, float, float]:
     """The (answer, choices, tie) cut-offs: first when to answer (and what counts as a tie), by the
     worth of direct answers alone; then, below that, when a did-you-mean list beats "no answer"."""
-    lead_at = list(FEATURES).index("lead")
+    lead_at = list(FEATURES).index("lead_share")
     probs = [(decision.probability(dict(zip(FEATURES, s.features))), s) for s in data if not s.forced]
     grid = [i / 100 for i in range(5, 100)]
 
@@ -129,6 +129,6 @@ def to_yaml(decision: Decision, n: int) -> str:
         f"answer: {decision.answer}  # probability at or above which the best entry is answered directly",
         f"choices: {decision.choices}  # at or above this (below answer): did-you-mean; below: no answer",
         f"alternatives: {decision.alternatives}  # beside an answer, the next entries scoring this share of it are offered",
-        f"tie: {decision.tie}  # a lead below this is a tie: did-you-mean however likely the best entry looks",
+        f"tie: {decision.tie}  # a lead below this share of the best score is a tie: did-you-mean however likely the best looks",
     ]
     return "\n".join(lines) + "\n"

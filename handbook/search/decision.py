@@ -36,7 +36,7 @@ class Decision:
     answer: float = 0.5  # probability at or above which the best entry is answered directly
     choices: float = 0.2  # at or above (and below `answer`): did-you-mean; below: no answer
     alternatives: float = 0.6  # another entry is offered beside an answer when its score is this share of the best
-    tie: float = 0.02  # a lead below this is a tie: did-you-mean, however likely the best entry looks
+    tie: float = 0.02  # a lead below this share of the best score is a tie: did-you-mean, however likely the best looks
 
     def probability(self, features: dict[str, float]) -> float:
         z = self.weights.get("bias", 0.0) + sum(self.weights.get(k, 0.0) * v for k, v in features.items())

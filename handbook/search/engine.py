@@ -409,7 +409,7 @@ class SearchIndex:
         if scored and scored[0][2] in danger_ids:
             outcome = ANSWER
         else:
-            lead = dict(features).get("lead", 1.0)
+            lead = dict(features).get("lead_share", 1.0)
             outcome = self._outcome(confidence, scored[0][0] if scored else 0.0, lead)
         alternatives = 0
         if outcome == ANSWER:  # the next entries that come close are offered: "not what you meant?"
