@@ -25,6 +25,7 @@ OOS_WEIGHT = 3.0  # out-of-scope queries are few in the set but costly when answ
 GAIN_RIGHT, COST_WRONG, COST_OOS_ANSWERED = 1.0, 5.0, 6.0
 GAIN_CHOICES_HOLD_RIGHT, GAIN_OOS_NONE, COST_OOS_CHOICES = 0.4, 1.0, 3.0
 ALTERNATIVES_SHARE = 0.6
+SMOOTH = 0.05  # the answer cut-off is chosen on the worth summed over this much either side
 TIES = (0.0, 0.02, 0.04, 0.06, 0.08, 0.1)  # leads (as a share of the best score) tried as the tie cut-off
 
 
@@ -85,7 +86,7 @@ def fit(data: list[Sample]) -> dict[str, float]:
     return weights
 
 
-def choose_cutoffs(decision: Decision, data: list[Sample]) -> tuple[float, float, float]:
+def choose_cutoffs(decision: Decision, data: list[Sample]) -> tuple[float, float, float, float]:
     """The (answer, choices, tie) cut-offs: first when to answer (and what counts as a tie), by the
     worth of direct answers alone; then, below that, when a did-you-mean list beats "no answer"."""
     lead_at = list(FEATURES).index("lead_share")
@@ -97,25 +98,30 @@ def choose_cutoffs(decision: Decision, data: list[Sample]) -> tuple[float, float
                    for p, s in probs if p >= answer and s.features[lead_at] >= tie)
 
     worth = {(a, t): answer_worth(a, t) for a in grid for t in TIES}
-    top = max(worth.values())
-    tie = max(t for (a, t), w in worth.items() if w == top)  # the widest tie among the best
-    plateau = [a for (a, t), w in worth.items() if w == top and t == tie]
-    answer = plateau[len(plateau) // 2]  # the middle of the best cut-offs: furthest from the samples on either side
+    # the worth is flat near its top and a handful of queries decide the exact peak: take the cut-off
+    # whose neighbourhood (SMOOTH either side) is worth most, so that a few new queries cannot swing it
+    smooth = {(a, t): sum(worth[(b, t)] for b in grid if abs(b - a) <= SMOOTH + 1e-9) for a, t in worth}
+    answer, tie = max(smooth, key=lambda at: (smooth[at], at[1], at[0]))
     rest = [(p, s) for p, s in probs if not (p >= answer and s.features[lead_at] >= tie)]
 
-    def choices_worth(choices: float) -> float:
-        return sum((GAIN_CHOICES_HOLD_RIGHT * s.in_top3 if s.in_scope else -COST_OOS_CHOICES) if p >= choices
+    best_at = list(FEATURES).index("best")
+
+    def choices_worth(choices: float, strong: float) -> float:
+        return sum((GAIN_CHOICES_HOLD_RIGHT * s.in_top3 if s.in_scope else -COST_OOS_CHOICES)
+                   if p >= choices or s.features[best_at] >= strong
                    else (0.0 if s.in_scope else GAIN_OOS_NONE) for p, s in rest)
 
-    choices = max((c for c in grid if c <= answer), key=lambda c: (choices_worth(c), c))
-    return answer, choices, tie
+    strongs = [i / 100 for i in range(50, 101, 5)]
+    choices, strong = max(((c, g) for c in grid if c <= answer for g in strongs),
+                          key=lambda cg: (choices_worth(*cg), cg[0], cg[1]))
+    return answer, choices, tie, strong
 
 
 def calibrate(index: SearchIndex, cases: list[Case]) -> tuple[Decision, list[Sample]]:
     data = samples(index, cases)
     weights = fit([s for s in data if not s.forced])
-    answer, choices, tie = choose_cutoffs(Decision(weights, 0.5, 0.2, ALTERNATIVES_SHARE), data)
-    return Decision(weights, answer, choices, ALTERNATIVES_SHARE, tie), data
+    answer, choices, tie, strong = choose_cutoffs(Decision(weights, 0.5, 0.2, ALTERNATIVES_SHARE), data)
+    return Decision(weights, answer, choices, ALTERNATIVES_SHARE, tie, strong), data
 
 
 def to_yaml(decision: Decision, n: int) -> str:
@@ -130,5 +136,6 @@ def to_yaml(decision: Decision, n: int) -> str:
         f"choices: {decision.choices}  # at or above this (below answer): did-you-mean; below: no answer",
         f"alternatives: {decision.alternatives}  # beside an answer, the next entries scoring this share of it are offered",
         f"tie: {decision.tie}  # a lead below this share of the best score is a tie: did-you-mean however likely the best looks",
+        f"strong: {decision.strong}  # a best score at or above this is never 'no answer': at least did-you-mean",
     ]
     return "\n".join(lines) + "\n"

@@ -454,7 +454,7 @@ class SearchIndex:
             return ANSWER
         if confidence >= self.decision.answer:
             return CHOICES
-        return CHOICES if confidence >= self.decision.choices or best >= self.thresholds.choices else NONE
+        return CHOICES if confidence >= self.decision.choices or best >= self.decision.strong else NONE
 
 
 def _phrase_words(matcher) -> set[str]:
