@@ -22,10 +22,11 @@ from handbook.search.evaluate import Case, read_cases
 STEPS, RATE, L2 = 4000, 0.5, 0.001
 OOS_WEIGHT = 3.0  # out-of-scope queries are few in the set but costly when answered: each counts this much
 # what one query's outcome is worth when choosing the cut-offs
-GAIN_RIGHT, COST_WRONG, COST_OOS_ANSWERED = 1.0, 4.0, 6.0
+GAIN_RIGHT, COST_WRONG, COST_OOS_ANSWERED = 1.0, 5.0, 6.0
 GAIN_CHOICES_HOLD_RIGHT, GAIN_OOS_NONE, COST_OOS_CHOICES = 0.4, 1.0, 3.0
 ALTERNATIVES_SHARE = 0.6
-TIES = (0.0, 0.01, 0.02, 0.03, 0.05)  # leads tried as the tie cut-off
+SMOOTH = 0.05  # the answer cut-off is chosen on the worth summed over this much either side
+TIES = (0.0, 0.02, 0.04, 0.06, 0.08, 0.1)  # leads (as a share of the best score) tried as the tie cut-off
 
 
 @dataclass(frozen=True)
@@ -85,31 +86,42 @@ def fit(data: list[Sample]) -> dict[str, float]:
     return weights
 
 
-def choose_cutoffs(decision: Decision, data: list[Sample]) -> tuple[float, float, float]:
-    """The (answer, choices, tie) cut-offs with the best total worth on the samples."""
-    lead_at = list(FEATURES).index("lead")
+def choose_cutoffs(decision: Decision, data: list[Sample]) -> tuple[float, float, float, float]:
+    """The (answer, choices, tie) cut-offs: first when to answer (and what counts as a tie), by the
+    worth of direct answers alone; then, below that, when a did-you-mean list beats "no answer"."""
+    lead_at = list(FEATURES).index("lead_share")
     probs = [(decision.probability(dict(zip(FEATURES, s.features))), s) for s in data if not s.forced]
     grid = [i / 100 for i in range(5, 100)]
-    best, pick = -math.inf, (0.5, 0.2, 0.02)
-    for answer, choices, tie in ((a, c, t) for a in grid for c in grid if c <= a for t in TIES):
-        worth = 0.0
-        for p, s in probs:
-            if p >= answer and s.features[lead_at] >= tie:
-                worth += (GAIN_RIGHT if s.right else -COST_WRONG) if s.in_scope else -COST_OOS_ANSWERED
-            elif p >= choices:
-                worth += GAIN_CHOICES_HOLD_RIGHT * s.in_top3 if s.in_scope else -COST_OOS_CHOICES
-            else:
-                worth += 0.0 if s.in_scope else GAIN_OOS_NONE
-        if worth > best + 1e-9:
-            best, pick = worth, (answer, choices, tie)
-    return pick
+
+    def answer_worth(answer: float, tie: float) -> float:
+        return sum(((GAIN_RIGHT if s.right else -COST_WRONG) if s.in_scope else -COST_OOS_ANSWERED)
+                   for p, s in probs if p >= answer and s.features[lead_at] >= tie)
+
+    worth = {(a, t): answer_worth(a, t) for a in grid for t in TIES}
+    # the worth is flat near its top and a handful of queries decide the exact peak: take the cut-off
+    # whose neighbourhood (SMOOTH either side) is worth most, so that a few new queries cannot swing it
+    smooth = {(a, t): sum(worth[(b, t)] for b in grid if abs(b - a) <= SMOOTH + 1e-9) for a, t in worth}
+    answer, tie = max(smooth, key=lambda at: (smooth[at], at[1], at[0]))
+    rest = [(p, s) for p, s in probs if not (p >= answer and s.features[lead_at] >= tie)]
+
+    best_at = list(FEATURES).index("best")
+
+    def choices_worth(choices: float, strong: float) -> float:
+        return sum((GAIN_CHOICES_HOLD_RIGHT * s.in_top3 if s.in_scope else -COST_OOS_CHOICES)
+                   if p >= choices or s.features[best_at] >= strong
+                   else (0.0 if s.in_scope else GAIN_OOS_NONE) for p, s in rest)
+
+    strongs = [i / 100 for i in range(50, 101, 5)]
+    choices, strong = max(((c, g) for c in grid if c <= answer for g in strongs),
+                          key=lambda cg: (choices_worth(*cg), cg[0], cg[1]))
+    return answer, choices, tie, strong
 
 
 def calibrate(index: SearchIndex, cases: list[Case]) -> tuple[Decision, list[Sample]]:
     data = samples(index, cases)
     weights = fit([s for s in data if not s.forced])
-    answer, choices, tie = choose_cutoffs(Decision(weights, 0.5, 0.2, ALTERNATIVES_SHARE), data)
-    return Decision(weights, answer, choices, ALTERNATIVES_SHARE, tie), data
+    answer, choices, tie, strong = choose_cutoffs(Decision(weights, 0.5, 0.2, ALTERNATIVES_SHARE), data)
+    return Decision(weights, answer, choices, ALTERNATIVES_SHARE, tie, strong), data
 
 
 def to_yaml(decision: Decision, n: int) -> str:
@@ -123,6 +135,7 @@ def to_yaml(decision: Decision, n: int) -> str:
         f"answer: {decision.answer}  # probability at or above which the best entry is answered directly",
         f"choices: {decision.choices}  # at or above this (below answer): did-you-mean; below: no answer",
         f"alternatives: {decision.alternatives}  # beside an answer, the next entries scoring this share of it are offered",
-        f"tie: {decision.tie}  # a lead below this is a tie: did-you-mean however likely the best entry looks",
+        f"tie: {decision.tie}  # a lead below this share of the best score is a tie: did-you-mean however likely the best looks",
+        f"strong: {decision.strong}  # a best score at or above this is never 'no answer': at least did-you-mean",
     ]
     return "\n".join(lines) + "\n"

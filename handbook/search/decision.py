@@ -24,8 +24,11 @@ FEATURES = {
     "coverage": "share of the message's content words (IDF-weighted) found in the best entry",
     "length": "log(1 + number of content words in the message)",
     "unknown": "share of the message's content words (IDF-weighted) that no entry knows at all",
+    "matched": "log(1 + IDF of the message's distinct content words found in the best entry's phrasings)",
+    "lead_share": "the lead as a share of the best score (a long message scores lower, its lead with it)",
 }
-DECISION_KEYS = {"weights", "answer", "choices", "alternatives", "tie", "fitted"}
+DECISION_KEYS = {"weights", "answer", "choices", "alternatives", "tie", "strong", "fitted"}
+OPTIONAL = {"tie": 0.02, "strong": 0.55}  # keys a hand-written file may leave out
 
 
 @dataclass(frozen=True)
@@ -34,7 +37,8 @@ class Decision:
     answer: float = 0.5  # probability at or above which the best entry is answered directly
     choices: float = 0.2  # at or above (and below `answer`): did-you-mean; below: no answer
     alternatives: float = 0.6  # another entry is offered beside an answer when its score is this share of the best
-    tie: float = 0.02  # a lead below this is a tie: did-you-mean, however likely the best entry looks
+    tie: float = 0.02  # a lead below this share of the best score is a tie: did-you-mean, however likely the best looks
+    strong: float = 0.55  # a best score at or above this gets at least did-you-mean (a vague word that fits several entries)
 
     def probability(self, features: dict[str, float]) -> float:
         z = self.weights.get("bias", 0.0) + sum(self.weights.get(k, 0.0) * v for k, v in features.items())
@@ -57,8 +61,8 @@ def problems_in(data: object) -> list[str]:
         known = {"bias", *FEATURES}
         out += [f"unknown feature {k!r} in decision.yaml weights (known: {', '.join(sorted(known))})" for k in weights if k not in known]
         out += [f"weight {k!r} must be a number" for k, v in weights.items() if not _number(v)]
-    for key in ("answer", "choices", "alternatives", "tie"):
-        value = data.get(key, 0.02 if key == "tie" else None)  # tie is optional
+    for key in ("answer", "choices", "alternatives", "tie", "strong"):
+        value = data.get(key, OPTIONAL.get(key))
         if not _number(value) or not 0.0 <= float(value) <= 1.0:
             out.append(f"decision.yaml `{key}` must be a number between 0 and 1")
     if not out and float(data["choices"]) > float(data["answer"]):
@@ -68,7 +72,8 @@ def problems_in(data: object) -> list[str]:
 
 def build(data: dict) -> Decision:
     return Decision({str(k): float(v) for k, v in data["weights"].items()}, float(data["answer"]),
-                    float(data["choices"]), float(data["alternatives"]), float(data.get("tie", 0.02)))
+                    float(data["choices"]), float(data["alternatives"]),
+                    float(data.get("tie", OPTIONAL["tie"])), float(data.get("strong", OPTIONAL["strong"])))
 
 
 def load(path: Path) -> Decision:

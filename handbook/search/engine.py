@@ -409,7 +409,7 @@ class SearchIndex:
         if scored and scored[0][2] in danger_ids:
             outcome = ANSWER
         else:
-            lead = dict(features).get("lead", 1.0)
+            lead = dict(features).get("lead_share", 1.0)
             outcome = self._outcome(confidence, scored[0][0] if scored else 0.0, lead)
         alternatives = 0
         if outcome == ANSWER:  # the next entries that come close are offered: "not what you meant?"
@@ -430,9 +430,12 @@ class SearchIndex:
         meaning2 = self._meaning(present, second[2]) if second[2] else 0.0
         content = sum(1 for s in q.stop if not s) or len(q.terms)
         unknown = sum(self.unknown_idf for t, s in zip(q.terms, q.stop) if not s and t not in self.idf and t not in self.body_idf)
+        doc = self.docs[self._doc_index[first]]
+        matched = sum(self.idf.get(t, 0.0) for t in {t for t, s in zip(q.terms, q.stop) if not s} if t in doc.unigrams)
         return (("best", round(best, 4)), ("lead", round(best - second[0], 4)), ("meaning", round(meaning, 4)),
                 ("meaning_lead", round(meaning - meaning2, 4)), ("coverage", round(min(coverage, 1.0), 4)),
-                ("length", round(math.log1p(content), 4)), ("unknown", round(min(unknown / p.total, 1.0), 4)))
+                ("length", round(math.log1p(content), 4)), ("unknown", round(min(unknown / p.total, 1.0), 4)),
+                ("matched", round(math.log1p(matched), 4)), ("lead_share", round((best - second[0]) / best, 4) if best else 0.0))
 
     def _meaning(self, present: set[str], entry_id: str) -> float:
         """The largest share (IDF-weighted) of one of the entry's phrasings whose content words the query holds."""
@@ -451,7 +454,7 @@ class SearchIndex:
             return ANSWER
         if confidence >= self.decision.answer:
             return CHOICES
-        return CHOICES if confidence >= self.decision.choices or best >= self.thresholds.choices else NONE
+        return CHOICES if confidence >= self.decision.choices or best >= self.decision.strong else NONE
 
 
 def _phrase_words(matcher) -> set[str]:
