@@ -200,3 +200,9 @@ def test_asking_whether_to_see_a_doctor_does_not_hide_a_sign(loaded):
     assert loaded.index.search("bị rắn cắn vào chân, có cần đi viện không").urgent
     assert not loaded.index.search("hóc xương cá nhỏ nuốt cơm có trôi không hay phải đi khám").urgent
 
+
+
+@pytest.mark.parametrize(("text", "urgent"), [("bạn em lên cơn rồi, mắt trợn ngược", True), ("len con sui bot mep", True),
+                                              ("em hay lên cơn sốt về chiều", False), ("mẹ em lên cơn đau dạ dày", False)])
+def test_len_con_alone_is_the_folk_word_for_a_fit_but_not_with_a_fever_or_a_pain(loaded, text, urgent):
+    assert loaded.index.search(text).urgent is urgent, text
