@@ -217,3 +217,9 @@ def test_a_chat_particle_typed_with_diacritics_is_no_typo_for_a_danger_word(load
 @pytest.mark.parametrize("text", ["ngắt điện trước khi sửa máy", "ngat dien truoc khi sua may", "làm thêm giờ mệt ngất đi được"])
 def test_words_that_fold_to_ngat_are_not_a_faint(loaded, text):
     assert not loaded.lexicon.is_urgent(tokens(text)), text
+
+
+@pytest.mark.parametrize("text", ["thằng bạn co giật mn bảo lấy đũa cạy miệng ra có đúng không",
+                                  "bác cùng phòng đau ngực, mọi người bảo cạo gió là khỏi, thật không"])
+def test_asking_whether_a_folk_remedy_is_right_does_not_hide_the_emergency(loaded, text):
+    assert loaded.index.search(text).urgent, text
