@@ -80,6 +80,8 @@ def test_a_clear_answer_offers_the_next_entries_as_alternatives(loaded):
     offered = [b.data for row in answer.keyboard for b in row if b.data and b.data.startswith("e:a:")]
     assert offered == [buttons.entry(h.id, "alternative") for h in result.hits[1:3]]
     assert "fb:+:stomach-pain" in [b.data for row in answer.keyboard for b in row]
+    shown = [b.data.split(":")[-1] for row in answer.keyboard for b in row if b.data and b.data.startswith("e:")]
+    assert len(shown) == len(set(shown))  # an alternative is not offered again as a related entry
 
 
 def test_choosing_an_alternative_is_counted_anonymously(tmp_path):
@@ -144,3 +146,4 @@ def test_a_missing_decision_file_falls_back_to_a_cautious_default(content_copy):
     loaded = library.load(content_copy)
     assert loaded.index.decision == decision_mod.Decision()
     assert loaded.index.search("asdfgh").outcome == NONE
+
