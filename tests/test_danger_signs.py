@@ -181,3 +181,22 @@ def test_more_indirect_suicidal_phrasings_raise_the_alarm(loaded, text):
                                   "chuẩn bị thuốc mang sang nhật", "ngủ không dậy nổi vì làm ca đêm"])
 def test_everyday_words_near_a_crisis_phrase_are_not_an_alarm(loaded, text):
     assert not loaded.index.search(text).urgent, text
+
+
+def test_the_danger_query_file_is_all_flagged_with_no_false_alarm(loaded):
+    from pathlib import Path
+
+    from handbook.search.evaluate import evaluate, read_cases
+
+    cases = read_cases(Path(__file__).parent / "data" / "danger-signs.yaml")
+    figures = evaluate(loaded.index, cases).figures()
+    assert sum(c.urgent for c in cases) >= 60 and sum(not c.urgent for c in cases) >= 20
+    assert figures["urgent_recall"] == 1.0, figures
+    assert figures["false_alarms"].startswith("0/"), figures
+    assert figures["top1"] >= 0.85, figures
+
+
+def test_asking_whether_to_see_a_doctor_does_not_hide_a_sign(loaded):
+    assert loaded.index.search("bị rắn cắn vào chân, có cần đi viện không").urgent
+    assert not loaded.index.search("hóc xương cá nhỏ nuốt cơm có trôi không hay phải đi khám").urgent
+

@@ -128,3 +128,20 @@ def test_danger_words_in_native_script_raise_the_alarm(loaded, text, entry):
 
 def test_insomnia_in_everyday_words_reads_as_insomnia(loaded):
     assert loaded.index.analyse("làm ca đêm ko ngủ dc").terms == loaded.index.analyse("làm ca đêm mất ngủ").terms
+
+
+def test_a_malformed_foreign_words_list_is_reported_with_how_to_fix_it():
+    from handbook.search.lexicon import problems_in
+
+    assert any("foreign_words" in p and "Vietnamese meaning" in p for p in problems_in({"foreign_words": {"jp": ["byoin"]}}))
+    assert any("'cn'" in p for p in problems_in({"foreign_words": {"cn": [["bệnh viện", "yiyuan"]]}}))
+
+
+def test_cutting_native_script_keeps_unknown_letters_and_splits_latin_glued_to_it():
+    from handbook.search.phrases import Segmenter
+
+    seg = Segmenter({"病院", "保険証", "병원"})
+    assert seg.pieces("保険証を持って病院へ") == ["保険証", "を持って", "病院", "へ"]
+    assert seg.pieces("병원에서") == ["병원", "에서"]
+    assert seg.pieces("病院khám") == ["病院", "khám"]
+    assert seg.pieces("hello") == ["hello"]

@@ -12,7 +12,8 @@ their parts, and the calm cues that tell a mention from an emergency.
   `past` (năm ngoái, hồi nhỏ, hay bị) unless a `now` phrase (vừa, bây giờ, đột nhiên) says it is
   happening again; `question` (có nguy hiểm không, là gì, how to) sets aside plain phrases (not signs
   of several parts) unless a `now` or a `person` phrase (bạn em, anh ấy, my friend) puts the danger on
-  someone, and keeps an urgent entry's own flag off when no sign is present.
+  someone, and keeps an urgent entry's own flag off when no sign is present; `advice` (có nên, should I
+  see a doctor) only does the last.
 - `unless`: phrases that make an overlapping match harmless (ngộ độc thực phẩm).
 
 In every phrase the word `#` stands for a number of 5 or more (uống 20 viên).
@@ -24,7 +25,7 @@ from dataclasses import dataclass, field
 
 from handbook.search.phrases import PhraseMatcher, Token
 
-CALM_KINDS = ("prevention", "past", "question")
+CALM_KINDS = ("prevention", "past", "question", "advice")
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,18 +63,23 @@ class DangerSigns:
             if not any(s < end and start < e for s, e in harmless):
                 seen.setdefault(number, []).append((start, end, part))
         standing = {n: found for n, found in seen.items() if _all_parts_near(found, self.signs[n])}
-        # a plain phrase that is only a part of a standing sign of several parts says nothing more
-        # (bất tỉnh inside "run bần bật rồi bất tỉnh" is the fit, not a second emergency)
-        covered = {i for n, found in standing.items() if self.signs[n].parts > 1 for s, e, _ in found for i in range(s, e)}
+        # a plain phrase that is only a part of another standing sign (one of several parts, or a longer
+        # phrase) says nothing more: bất tỉnh in "run bần bật rồi bất tỉnh" is the fit, "không tỉnh" in
+        # "ngủ mãi không tỉnh lại nữa" is the wish not to wake, "ngộ độc" in "ngộ độc khí than" is the gas
+        spans = [(s, e, n, self.signs[n].parts > 1) for n, found in standing.items() for s, e, _ in found]
+
+        def explained(n: int, s: int, e: int) -> bool:
+            return any(m != n and ms <= s and e <= me and (several or me - ms > e - s) for ms, me, m, several in spans)
+
         return [self.signs[n] for n, found in sorted(standing.items())
-                if self.signs[n].parts > 1 or self.signs[n].firm or not all(i in covered for s, e, _ in found for i in range(s, e))]
+                if self.signs[n].parts > 1 or self.signs[n].firm or not all(explained(n, s, e) for s, e, _ in found)]
 
     def calm_kinds(self, toks: list[Token]) -> set[str]:
         """Which kinds of calm cue the message holds: a past one only when nothing says it is happening
         now, a question only when no one is said to be in danger now."""
         kinds = {kind for kind, matcher in self.calm.items() if matcher.find_all(toks)}
-        if kinds & {"past", "question"} and self.now.find_all(toks):
-            kinds -= {"past", "question"}
+        if kinds & {"past", "question", "advice"} and self.now.find_all(toks):
+            kinds -= {"past", "question", "advice"}
         if "question" in kinds and self.person.find_all(toks):
             kinds.discard("question")
         return kinds
@@ -124,7 +130,7 @@ def _all_parts_near(found: list[tuple[int, int, int]], sign: Sign) -> bool:
 def problems_in(danger: object) -> list[str]:
     """What is wrong with the `danger_signs` mapping, as sentences that say how to fix it."""
     how = ("danger_signs must be a mapping with `groups` (each {entry: id or null, phrases: [...]}), and optionally "
-           "`signs` (each {entry, parts: [[...], [...]]}), `calm` (prevention/past/question lists), `now`, `person` and `unless`")
+           "`signs` (each {entry, parts: [[...], [...]]}), `calm` (prevention/past/question/advice lists), `now`, `person` and `unless`")
     if not isinstance(danger, dict):
         return [how]
     out = []
