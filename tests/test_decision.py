@@ -147,3 +147,10 @@ def test_a_missing_decision_file_falls_back_to_a_cautious_default(content_copy):
     assert loaded.index.decision == decision_mod.Decision()
     assert loaded.index.search("asdfgh").outcome == NONE
 
+
+@pytest.mark.parametrize(("client", "lang"), [("vi", "vi"), ("en", "en")])
+def test_a_one_word_greeting_is_answered_in_the_users_own_language(loaded, client, lang):
+    reply = handle(loaded, Settings(), Incoming("text", "alo", client_lang=client))
+    [message] = reply.messages
+    assert reply.lang == lang and message.html == loaded.texts.get("smalltalk.greeting", lang)
+
