@@ -154,3 +154,31 @@ def test_a_one_word_greeting_is_answered_in_the_users_own_language(loaded, clien
     [message] = reply.messages
     assert reply.lang == lang and message.html == loaded.texts.get("smalltalk.greeting", lang)
 
+
+
+def test_a_usage_file_from_before_gains_the_small_talk_and_alternative_counters(tmp_path, monkeypatch):
+    import sqlite3
+
+    import sqlite_utils
+
+    from handbook.usage import log as usage_log
+    from handbook.usage.events import Event
+
+    path = tmp_path / "old.db"
+    db = sqlite_utils.Database(sqlite3.connect(path))
+    new = {"smalltalk", "alternatives_chosen", "via_alternative"}
+    old = {t: (k, tuple(c for c in cs if c not in new)) for t, (k, cs) in usage_log.TABLES.items()}
+    with monkeypatch.context() as m:  # the tables as the previous version created them
+        m.setattr(usage_log, "TABLES", old)
+        usage_log._create_v1(db)
+    db["schema_version"].insert({"component": "usage", "version": 1}, pk="component")
+    db.conn.commit()
+    db.conn.close()
+    log = usage_log.UsageLog(path)
+    log.record([Event("smalltalk", value="thanks"), Event("alternative_chosen", entry="fever"),
+                Event("entry_shown", entry="fever", via="alternative")], user=7)
+    log.flush()
+    log.close()
+    stats = read_stats(path, entry_ids=["fever"])
+    assert (stats["totals"]["smalltalk"], stats["totals"]["alternatives_chosen"]) == (1, 1)
+    assert stats["entries"][0]["via"] == {"alternative": 1}
