@@ -435,7 +435,8 @@ class SearchIndex:
         return (("best", round(best, 4)), ("lead", round(best - second[0], 4)), ("meaning", round(meaning, 4)),
                 ("meaning_lead", round(meaning - meaning2, 4)), ("coverage", round(min(coverage, 1.0), 4)),
                 ("length", round(math.log1p(content), 4)), ("unknown", round(min(unknown / p.total, 1.0), 4)),
-                ("matched", round(math.log1p(matched), 4)), ("lead_share", round((best - second[0]) / best, 4) if best else 0.0))
+                ("matched", round(math.log1p(matched), 4)), ("lead_share", round((best - second[0]) / best, 4) if best else 0.0),
+                ("agree", float(all(meaning >= self._meaning(present, eid) for _, _, eid in scored[1:3]))))
 
     def _meaning(self, present: set[str], entry_id: str) -> float:
         """The largest share (IDF-weighted) of one of the entry's phrasings whose content words the query holds."""
