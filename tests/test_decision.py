@@ -182,3 +182,22 @@ def test_a_usage_file_from_before_gains_the_small_talk_and_alternative_counters(
     stats = read_stats(path, entry_ids=["fever"])
     assert (stats["totals"]["smalltalk"], stats["totals"]["alternatives_chosen"]) == (1, 1)
     assert stats["entries"][0]["via"] == {"alternative": 1}
+
+
+def test_a_small_talk_kind_without_its_reply_text_is_a_content_error(content_copy):
+    interface = content_copy / "interface.yaml"
+    text = interface.read_text(encoding="utf-8")
+    start = text.index("  goodbye:\n")
+    end = text.index("  who:\n")
+    interface.write_text(text[:start] + text[end:], encoding="utf-8")
+    with pytest.raises(library.ContentError) as err:
+        library.load(content_copy)
+    assert "smalltalk kind 'goodbye' needs a reply text `smalltalk.goodbye`" in str(err.value)
+
+
+def test_a_small_talk_list_with_a_bare_yes_is_explained(content_copy):
+    lexicon = content_copy / "lexicon.yaml"
+    lexicon.write_text(lexicon.read_text(encoding="utf-8").replace('"yes"', "yes"), encoding="utf-8")
+    with pytest.raises(library.ContentError) as err:
+        library.load(content_copy)
+    assert "quote words such as" in str(err.value)
