@@ -80,6 +80,8 @@ def test_a_clear_answer_offers_the_next_entries_as_alternatives(loaded):
     offered = [b.data for row in answer.keyboard for b in row if b.data and b.data.startswith("e:a:")]
     assert offered == [buttons.entry(h.id, "alternative") for h in result.hits[1:3]]
     assert "fb:+:stomach-pain" in [b.data for row in answer.keyboard for b in row]
+    shown = [b.data.split(":")[-1] for row in answer.keyboard for b in row if b.data and b.data.startswith("e:")]
+    assert len(shown) == len(set(shown))  # an alternative is not offered again as a related entry
 
 
 def test_choosing_an_alternative_is_counted_anonymously(tmp_path):
@@ -144,3 +146,58 @@ def test_a_missing_decision_file_falls_back_to_a_cautious_default(content_copy):
     loaded = library.load(content_copy)
     assert loaded.index.decision == decision_mod.Decision()
     assert loaded.index.search("asdfgh").outcome == NONE
+
+
+@pytest.mark.parametrize(("client", "lang"), [("vi", "vi"), ("en", "en")])
+def test_a_one_word_greeting_is_answered_in_the_users_own_language(loaded, client, lang):
+    reply = handle(loaded, Settings(), Incoming("text", "alo", client_lang=client))
+    [message] = reply.messages
+    assert reply.lang == lang and message.html == loaded.texts.get("smalltalk.greeting", lang)
+
+
+
+def test_a_usage_file_from_before_gains_the_small_talk_and_alternative_counters(tmp_path, monkeypatch):
+    import sqlite3
+
+    import sqlite_utils
+
+    from handbook.usage import log as usage_log
+    from handbook.usage.events import Event
+
+    path = tmp_path / "old.db"
+    db = sqlite_utils.Database(sqlite3.connect(path))
+    new = {"smalltalk", "alternatives_chosen", "via_alternative"}
+    old = {t: (k, tuple(c for c in cs if c not in new)) for t, (k, cs) in usage_log.TABLES.items()}
+    with monkeypatch.context() as m:  # the tables as the previous version created them
+        m.setattr(usage_log, "TABLES", old)
+        usage_log._create_v1(db)
+    db["schema_version"].insert({"component": "usage", "version": 1}, pk="component")
+    db.conn.commit()
+    db.conn.close()
+    log = usage_log.UsageLog(path)
+    log.record([Event("smalltalk", value="thanks"), Event("alternative_chosen", entry="fever"),
+                Event("entry_shown", entry="fever", via="alternative")], user=7)
+    log.flush()
+    log.close()
+    stats = read_stats(path, entry_ids=["fever"])
+    assert (stats["totals"]["smalltalk"], stats["totals"]["alternatives_chosen"]) == (1, 1)
+    assert stats["entries"][0]["via"] == {"alternative": 1}
+
+
+def test_a_small_talk_kind_without_its_reply_text_is_a_content_error(content_copy):
+    interface = content_copy / "interface.yaml"
+    text = interface.read_text(encoding="utf-8")
+    start = text.index("  goodbye:\n")
+    end = text.index("  who:\n")
+    interface.write_text(text[:start] + text[end:], encoding="utf-8")
+    with pytest.raises(library.ContentError) as err:
+        library.load(content_copy)
+    assert "smalltalk kind 'goodbye' needs a reply text `smalltalk.goodbye`" in str(err.value)
+
+
+def test_a_small_talk_list_with_a_bare_yes_is_explained(content_copy):
+    lexicon = content_copy / "lexicon.yaml"
+    lexicon.write_text(lexicon.read_text(encoding="utf-8").replace('"yes"', "yes"), encoding="utf-8")
+    with pytest.raises(library.ContentError) as err:
+        library.load(content_copy)
+    assert "quote words such as" in str(err.value)

@@ -191,7 +191,8 @@ def test_pruned_ranking_is_the_ranking_of_every_candidate_scored(loaded, repo_ro
         if not q.terms:
             continue
         p = index._prepare(q)
-        candidates = {i for i, _ in index._candidates(q, 20)}
+        pool = dict(index._candidates(q, 20))
+        candidates = {i: bm25 / max(pool.values()) for i, bm25 in pool.items()}  # each with its share of the best BM25
         everything = sorted(index._rank(q, p, candidates, set(), keep=len(candidates) + 1), key=lambda x: (-x[0], x[2]))
         pruned = sorted(index._rank(q, p, candidates, set(), keep=5), key=lambda x: (-x[0], x[2]))
         assert pruned[:5] == everything[:5], text

@@ -11,7 +11,7 @@ from handbook.content.model import COUNTRY_NAMES
 from handbook.dialogue import buttons, views
 from handbook.dialogue.views import Message
 from handbook.search.engine import ANSWER, CHOICES, SMALLTALK
-from handbook.search.textnorm import clean
+from handbook.search.textnorm import clean, words
 from handbook.usage.events import Event
 
 COMMANDS = ("start", "menu", "emergency", "country", "lang", "help", "about")
@@ -158,9 +158,12 @@ def _question(loaded: Loaded, settings: Settings, text: str, reply: Reply) -> No
         reply.messages.append(views.simple(loaded, "answer.empty", reply.lang))
         return
     result = loaded.index.search(text, limit=views.MAX_CHOICES, lang=settings.lang)
+    before = reply.lang  # the interface language (chosen, or the Telegram client's)
     lang = reply.lang = result.lang
     country = result.country or settings.country
     if result.outcome == SMALLTALK:
+        # "ok", "alo", an emoji: too few words to tell the language; the user's own interface language then
+        lang = reply.lang = lang if settings.lang or len(words(text)) > 1 else before
         reply.events.append(Event("smalltalk", lang=lang, value=result.smalltalk))
         reply.messages.append(views.smalltalk(loaded, result.smalltalk or "greeting", lang))
         return

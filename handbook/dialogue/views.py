@@ -69,7 +69,7 @@ def entry_keyboard(loaded: Loaded, entry_id: str, lang: str, *, with_feedback: b
     rows: list[tuple[Button, ...]] = []
     for other in alternatives or ():  # "not what you meant?": the next entries of the search
         rows.append((Button("🔎 " + loaded.handbook.entries[other].title.get(lang), buttons.entry(other, "alternative")),))
-    related = [loaded.handbook.entries[r] for r in entry.related if r in loaded.handbook.entries][:4]
+    related = [loaded.handbook.entries[r] for r in entry.related if r in loaded.handbook.entries and r not in (alternatives or ())][:4]
     for i in range(0, len(related), 2):
         rows.append(tuple(Button("➡️ " + r.title.get(lang), buttons.entry(r.id, "related")) for r in related[i : i + 2]))
     if with_feedback:

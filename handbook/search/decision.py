@@ -26,6 +26,7 @@ FEATURES = {
     "unknown": "share of the message's content words (IDF-weighted) that no entry knows at all",
     "matched": "log(1 + IDF of the message's distinct content words found in the best entry's phrasings)",
     "lead_share": "the lead as a share of the best score (a long message scores lower, its lead with it)",
+    "agree": "1 when no other of the top three carries more of its own phrasing than the best entry does",
 }
 DECISION_KEYS = {"weights", "answer", "choices", "alternatives", "tie", "strong", "fitted"}
 OPTIONAL = {"tie": 0.02, "strong": 0.55}  # keys a hand-written file may leave out

@@ -32,6 +32,7 @@ STOP_PAIR_WEIGHT = 0.5  # a word pair's share when one of the two is a filler (b
 BODY_WEIGHT = 0.3  # an answer word's share of its IDF in the candidates' BM25
 # the score: IDF-weighted coverage, bigram coverage, nearest phrasing, title
 W_COVERAGE, W_BIGRAMS, W_SIMILARITY, W_TITLE = 0.45, 0.20, 0.25, 0.10
+W_BM25 = 0.1  # the candidate's BM25 score as a share of the best candidate's
 
 
 @dataclass(frozen=True, slots=True)
@@ -362,15 +363,19 @@ class SearchIndex:
             sim = max(sim, 0.35 * fuzz.token_set_ratio(p.q_str, phrasing, score_cutoff=cutoff) + 0.65 * ratio)
         return W_SIMILARITY * sim / 100 + title
 
-    def _rank(self, q: Query, p: _Prepared, candidates: set[int], danger: set[int], keep: int) -> list[tuple[float, float, int]]:
+    def _rank(self, q: Query, p: _Prepared, candidates: dict[int, float], danger: set[int], keep: int) -> list[tuple[float, float, int]]:
         """Full scores for every candidate that could reach the best `keep` (and for every danger entry).
 
-        Candidates are taken in order of their word-level evidence; the string-level part adds at most
+        `candidates` maps each to its BM25 score as a share of the best candidate's (a share of it is part
+        of the evidence: BM25 saturates repeated words and favours the entry that is about them, not a
+        general one that mentions many). Candidates are taken in order of their word-level evidence; the
+        string-level part adds at most
         W_SIMILARITY + W_TITLE, so a candidate whose evidence plus that cannot beat the `keep`-th best
         full score so far is skipped without the string comparisons. The ranking is exactly that of
         scoring them all.
         """
-        partial = sorted(((*self._evidence(q, p, self.docs[i]), i) for i in candidates), key=lambda x: (-x[0], x[2]))
+        partial = sorted(((ev + W_BM25 * candidates[i], cov, i) for i in candidates for ev, cov in [self._evidence(q, p, self.docs[i])]),
+                         key=lambda x: (-x[0], x[2]))
         best: list[float] = []  # min-heap of the `keep` best full scores outside the danger entries
         scored = []
         for evidence, coverage, i in partial:
@@ -396,8 +401,10 @@ class SearchIndex:
         prepared = self._prepare(q)
         danger_ids = {e for e in q.danger if e in self._doc_index}
         danger = {self._doc_index[e] for e in danger_ids}
-        candidates = {i for i, _ in self._candidates(q, max(20, limit))} | danger
-        scored = [(sc, cov, self.docs[i].entry_id) for sc, cov, i in self._rank(q, prepared, candidates, danger, max(limit, 2))]
+        pool = dict(self._candidates(q, max(20, limit)))
+        top_bm25 = max(pool.values(), default=0.0) or 1.0
+        bm25 = {i: pool.get(i, 0.0) / top_bm25 for i in set(pool) | danger}
+        scored = [(sc, cov, self.docs[i].entry_id) for sc, cov, i in self._rank(q, prepared, bm25, danger, max(limit, 2))]
         if danger:  # the lexicon names the entry a danger sign needs: it goes first, whatever else matched
             top_other = max((sc for sc, _, eid in scored if eid not in danger_ids), default=0.0)
             scored = [(min(1.0, max(sc + DANGER_BOOST, top_other + 0.01)), max(cov, self.thresholds.coverage), eid)
@@ -435,7 +442,8 @@ class SearchIndex:
         return (("best", round(best, 4)), ("lead", round(best - second[0], 4)), ("meaning", round(meaning, 4)),
                 ("meaning_lead", round(meaning - meaning2, 4)), ("coverage", round(min(coverage, 1.0), 4)),
                 ("length", round(math.log1p(content), 4)), ("unknown", round(min(unknown / p.total, 1.0), 4)),
-                ("matched", round(math.log1p(matched), 4)), ("lead_share", round((best - second[0]) / best, 4) if best else 0.0))
+                ("matched", round(math.log1p(matched), 4)), ("lead_share", round((best - second[0]) / best, 4) if best else 0.0),
+                ("agree", float(all(meaning >= self._meaning(present, eid) for _, _, eid in scored[1:3]))))
 
     def _meaning(self, present: set[str], entry_id: str) -> float:
         """The largest share (IDF-weighted) of one of the entry's phrasings whose content words the query holds."""
