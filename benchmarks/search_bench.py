@@ -17,11 +17,14 @@ import math
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
+from pathlib import Path
 
 import bm25s
 from rapidfuzz import fuzz, process
 
 from handbook.content.model import Handbook
+from handbook.search import decision as decision_mod
+from handbook.search.decision import Decision
 from handbook.search.engine import SearchIndex
 from handbook.search.lexicon import Lexicon
 from handbook.search.textnorm import fold_text
@@ -36,13 +39,19 @@ class Ours:
     name = "ours"
 
     def __init__(self, handbook: Handbook, lexicon: Lexicon):
-        self.index = SearchIndex(handbook, lexicon)
+        self.index = SearchIndex(handbook, lexicon, decision=_decision())
 
     def top(self, text: str) -> list[str]:
         return [h.id for h in self.index.search(text, limit=5).hits]
 
     def top3(self, text: str, first: list[str]) -> list[str]:
         return first[:3]
+
+
+def _decision() -> Decision | None:
+    """The reviewed answer decision of the bundled content (content/decision.yaml), as the bot uses it."""
+    path = Path(__file__).resolve().parents[1] / "content" / "decision.yaml"
+    return decision_mod.load(path) if path.exists() else None
 
 
 def entry_text(entry) -> str:

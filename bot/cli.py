@@ -48,6 +48,7 @@ def _result_json(loaded: library.Loaded, result, limit: int) -> dict:
         "lang": result.lang,
         "country": result.country,
         "answered": result.answered,
+        "outcome": result.outcome,
         "urgent": result.urgent,
         "results": [
             {"id": h.id, "score": h.score, "title": entries[h.id].title.get(result.lang)} for h in result.hits[:limit]
@@ -99,6 +100,25 @@ def cmd_preview(args: argparse.Namespace) -> int:
         print(f"healthbot preview: no entry {args.entry_id!r}.{hint}", file=sys.stderr)
         return 1
     sys.stdout.write(render_preview(loaded, args.entry_id, lang=args.lang, country=args.country, urgent=args.urgent))
+    return 0
+
+
+def cmd_calibrate(args: argparse.Namespace) -> int:
+    from handbook.search.calibrate import calibrate, regression_cases, to_yaml
+
+    directory = _content_dir(args.content)
+    loaded = _load(args.content)
+    cases = regression_cases(directory)
+    if not cases:
+        print(f"healthbot calibrate: no queries in {directory / 'regression'}", file=sys.stderr)
+        return 2
+    decision, data = calibrate(loaded.index, cases)
+    text = to_yaml(decision, len(data))
+    if args.write:
+        (directory / "decision.yaml").write_text(text, encoding="utf-8")
+        print(f"wrote {directory / 'decision.yaml'} from {len(data)} regression queries", file=sys.stderr)
+    else:
+        sys.stdout.write(text)
     return 0
 
 
@@ -183,6 +203,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true")
     p.add_argument("--quiet", action="store_true", help="figures only, without the list of misses")
     p.set_defaults(func=cmd_eval)
+
+    p = sub.add_parser("calibrate", help="fit when to answer (content/decision.yaml) on content/regression/*.yaml")
+    p.add_argument("--content", help="the content directory (default: HEALTHBOT_CONTENT or the bundled one)")
+    p.add_argument("--write", action="store_true", help="write content/decision.yaml instead of printing it")
+    p.set_defaults(func=cmd_calibrate)
 
     p = sub.add_parser("health", help="exit 0 when the running bot is alive (Docker HEALTHCHECK)")
     p.add_argument("--max-age", type=int, default=120, help="seconds since the last heartbeat (default 120)")

@@ -13,7 +13,7 @@ import pytest
 
 from bot import cli
 
-CONTRACT_KEYS = {"query", "lang", "country", "answered", "urgent", "results"}
+CONTRACT_KEYS = {"query", "lang", "country", "answered", "outcome", "urgent", "results"}
 RESULT_KEYS = {"id", "score", "title"}
 
 REAL = [
@@ -135,6 +135,8 @@ def test_jsonl_objects_keep_the_contract_keys_and_types(jsonl_run):
         assert data["lang"] in ("vi", "en")
         assert data["country"] in (None, "jp", "kr")
         assert isinstance(data["answered"], bool) and isinstance(data["urgent"], bool)
+        assert data["outcome"] in ("answer", "choices", "none", "smalltalk")
+        assert data["answered"] == (data["outcome"] == "answer")
         assert isinstance(data["results"], list) and len(data["results"]) <= 3
         for item in data["results"]:
             assert set(item) == RESULT_KEYS, item
@@ -246,3 +248,27 @@ def test_eval_of_a_bad_file_is_a_clear_error(call_cli, tmp_path):
     done = call_cli("eval", str(path))
     assert done.returncode != 0
     assert "Traceback" not in done.stderr and str(path) in done.stderr
+
+
+def test_search_jsonl_says_the_outcome_and_keeps_the_answer_first(call_cli):
+    lines = ["cảm ơn nhiều nhé", "đau bụng quá", "tỷ giá yên hôm nay"]
+    done = call_cli("search", "--jsonl", "--limit", "3", stdin="\n".join(lines) + "\n")
+    got = [json.loads(x) for x in done.stdout.splitlines()]
+    assert [(g["outcome"], g["answered"]) for g in got] == [("smalltalk", False), ("answer", True), ("none", False)]
+    assert got[0]["results"] == [] and got[1]["results"][0]["id"] == "stomach-pain"
+
+
+def test_eval_json_has_length_bands_and_the_new_measures(call_cli, tmp_path):
+    path = tmp_path / "queries.yaml"
+    path.write_text('- {q: "sốt cao phải làm sao", expect: fever, style: dia}\n'
+                    '- {q: "xin chào", expect: null, style: oos}\n'
+                    '- {q: "bạn tôi ngất xỉu không thở", expect: cpr-unconscious, style: dia, urgent: true}\n', encoding="utf-8")
+    done = call_cli("eval", str(path), "--json")
+    figures = json.loads(done.stdout)
+    for key in ("queries", "top1", "top3", "answered_right", "out_of_scope", "safety", "styles",
+                "wrong_answers", "unanswered", "smalltalk", "urgent_recall", "urgent", "false_alarms", "bands"):
+        assert key in figures, key
+    assert figures["smalltalk"] == 1 and figures["urgent"] == "1/1" and figures["false_alarms"] == "0/2"
+    assert list(figures["bands"]) == ["1-5", "6-10"]
+    done = call_cli("eval", str(path))
+    assert "words" in done.stdout and "answered right: 100.0%" in done.stdout

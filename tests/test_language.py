@@ -98,3 +98,26 @@ def test_langdetect_is_really_consulted_for_plain_english():
 def test_langdetect_helper_never_raises_on_odd_input():
     for text in ODD:
         assert 0.0 <= _langdetect_en_probability(text) <= 1.0
+
+
+TELEX = ["ddau bungj quas", "bij soots cao", "mua thuoocs owr ddaau", "toi bij hoo", "khong ddi lamf dduowcj",
+         "cho minh hoir bhyt", "benhj vieenj gaanf nhaats"]
+
+
+@pytest.mark.parametrize("text", TELEX)
+def test_telex_typed_with_the_input_method_off_is_vi(detect, text):
+    assert detect(text) == "vi"
+
+
+@pytest.mark.parametrize("text", ["I need to see a doctor soon", "my room is too cold", "her car hit a tree", "keep the door open"])
+def test_english_with_doubled_vowels_or_final_r_and_s_stays_en(detect, text):
+    assert detect(text) == "en"
+
+
+def test_telex_vote_tells_telex_marks_from_english_spelling():
+    from handbook.search.language import telex_vote
+
+    assert telex_vote("ddau") == telex_vote("bungj") == telex_vote("thuoocs") == telex_vote("owr") == 1.0
+    assert telex_vote("lamf") == 0.75
+    for english in ("room", "see", "keep", "her", "lips", "how", "doctor", "down", "town"):
+        assert telex_vote(english) == 0.0, english

@@ -92,7 +92,9 @@ def test_search_of_any_text_keeps_its_contract_and_is_deterministic(loaded, s, l
     # only existing entries, no more than the limit, and no hidden state between calls
     result = loaded.index.search(s, limit=5, lang=lang)
     assert result.lang in ("vi", "en") and (lang is None or result.lang == lang)
-    assert result.outcome in ("answer", "choices", "none")
+    assert result.outcome in ("answer", "choices", "none", "smalltalk")
+    assert result.outcome != "smalltalk" or (not result.hits and result.smalltalk)
+    assert result.alternatives <= max(0, len(result.hits) - 1) and (result.outcome == "answer" or not result.alternatives)
     assert result.country in (None, "jp", "kr") and isinstance(result.urgent, bool)
     scores = [hit.score for hit in result.hits]
     assert all(0.0 <= x <= 1.0 for x in scores) and scores == sorted(scores, reverse=True)

@@ -6,7 +6,7 @@ import unicodedata
 
 import pytest
 
-from handbook.search.engine import ANSWER, BODY_WEIGHT, CHOICES, NONE, STOP_WEIGHT
+from handbook.search.engine import ANSWER, BODY_WEIGHT, CHOICES, NONE, SMALLTALK, STOP_WEIGHT
 from handbook.search.textnorm import fold_text
 
 CLEAR = [
@@ -54,10 +54,10 @@ def test_clear_question_is_answered_directly(loaded, query, expected):
 def test_out_of_scope_is_never_answered(loaded, query):
     result = loaded.index.search(query)
     assert not result.answered, (result.outcome, result.hits)
-    assert result.outcome in (CHOICES, NONE)
+    assert result.outcome in (CHOICES, NONE, SMALLTALK)  # greetings and thanks get the small-talk reply
 
 
-@pytest.mark.parametrize("query", ["asdfgh", "", "   ", "😀😀", "!!!"])
+@pytest.mark.parametrize("query", ["asdfgh", "", "   ", "!!!"])
 def test_noise_and_empty_get_no_answer_and_no_choices(loaded, query):
     result = loaded.index.search(query)
     assert result.outcome == NONE
@@ -144,7 +144,7 @@ def test_old_and_new_tone_placement_give_the_same_result(loaded, old, new):
     assert (a.hits, a.outcome) == (b.hits, b.outcome)
 
 
-def test_answering_an_urgent_entry_sets_urgent(loaded):
+def test_answering_an_urgent_entry_sets_urgent_unless_the_question_is_a_calm_how_to(loaded):
     checked = 0
     for entry in loaded.handbook.entries.values():
         if not entry.urgent:
@@ -152,7 +152,7 @@ def test_answering_an_urgent_entry_sets_urgent(loaded):
         for question in entry.questions["vi"]:
             result = loaded.index.search(question)
             if result.answered and result.best.id == entry.id:
-                assert result.urgent, question
+                assert result.urgent or loaded.index.analyse(question).calm, question
                 checked += 1
     assert checked > 0, "no urgent entry was answered by one of its own questions"
 
@@ -191,7 +191,8 @@ def test_pruned_ranking_is_the_ranking_of_every_candidate_scored(loaded, repo_ro
         if not q.terms:
             continue
         p = index._prepare(q)
-        candidates = {i for i, _ in index._candidates(q, 20)}
+        pool = dict(index._candidates(q, 20))
+        candidates = {i: bm25 / max(pool.values()) for i, bm25 in pool.items()}  # each with its share of the best BM25
         everything = sorted(index._rank(q, p, candidates, set(), keep=len(candidates) + 1), key=lambda x: (-x[0], x[2]))
         pruned = sorted(index._rank(q, p, candidates, set(), keep=5), key=lambda x: (-x[0], x[2]))
         assert pruned[:5] == everything[:5], text

@@ -72,7 +72,7 @@ def test_stats_have_the_documented_keys_and_exact_figures(db: Path) -> None:
     assert REQUIRED_KEYS | {"period"} == set(stats)
     assert stats["totals"] == {"messages": 8, "starts": 1, "questions": 4, "answered": 2,
                                "choices": 1, "no_answer": 1, "urgent": 1, "emergency": 0,
-                               "helpful": 1, "not_helpful": 1, "menu_opens": 1, "users": 3,
+                               "smalltalk": 0, "alternatives_chosen": 0, "helpful": 1, "not_helpful": 1, "menu_opens": 1, "users": 3,
                                "share_answered": 0.5}
     assert stats["entries"] == [
         {"id": "fever", "shown": 2, "helpful": 1, "not_helpful": 1, "via": {"search": 1, "menu": 1}},

@@ -53,7 +53,7 @@ def load(directory: str | Path) -> Loaded:
     if not content.ok:
         raise ContentError(content.errors)
     assert content.handbook and content.lexicon and content.texts
-    index = SearchIndex(content.handbook, content.lexicon)
+    index = SearchIndex(content.handbook, content.lexicon, decision=content.decision)
     warnings = tuple(p for p in content.problems if p.severity != "error")
     return Loaded(content.handbook, content.lexicon, content.texts, index, warnings)
 

@@ -15,6 +15,7 @@ import yaml
 from handbook.content import facts as facts_mod
 from handbook.content import markup, placeholders, yamlines
 from handbook.content.facts import Facts
+from handbook.search import decision as decision_mod
 from handbook.content.model import COUNTRIES, LANGS, Chapter, Entry, Handbook, Source, Text
 from handbook.dialogue import render
 from handbook.dialogue.texts import Texts, flatten
@@ -51,6 +52,7 @@ class Content:
     lexicon: Lexicon | None
     texts: Texts | None
     problems: list[Problem] = field(default_factory=list)
+    decision: decision_mod.Decision | None = None  # content/decision.yaml; None: the built-in cautious one
 
     @property
     def errors(self) -> list[Problem]:
@@ -380,6 +382,17 @@ def load_content(root: str | Path, *, today: datetime.date | None = None) -> Con
             reports[str(root / "lexicon.yaml")].error(1, message)
         if not lex_problems:
             lex = lexicon_mod.build(lex_data)
+    decision = None
+    if (root / "decision.yaml").exists():
+        decision_data = _load_side_file(root / "decision.yaml", root, reports)
+        for message in decision_mod.problems_in(decision_data) if decision_data is not None else []:
+            reports[str(root / "decision.yaml")].error(1, message)
+        if decision_data is not None and not decision_mod.problems_in(decision_data):
+            decision = decision_mod.build(decision_data)
+    if lex is not None and texts is not None:
+        for kind in (*lex.smalltalk_kinds, "emoji"):
+            if not texts.has(f"smalltalk.{kind}"):
+                reports[str(root / "interface.yaml")].error(1, f"smalltalk kind {kind!r} needs a reply text `smalltalk.{kind}` (vi and en)")
     files = sorted((root / "handbook").glob("*.yaml"))
     if not files:
         reports.setdefault("handbook", _Report(root / "handbook", root)).error(0, f"no chapter files in {root / 'handbook'}")
@@ -396,7 +409,7 @@ def load_content(root: str | Path, *, today: datetime.date | None = None) -> Con
         for entry_id in sorted(lex.danger_entries() - known):
             reports[str(root / "lexicon.yaml")].error(1, f"danger_signs names entry {entry_id!r}, which does not exist")
     problems = sorted(p for r in reports.values() for p in r.problems)
-    content = Content(None, lex, texts, problems)
+    content = Content(None, lex, texts, problems, decision)
     if not content.errors and lex is not None and texts is not None:
         content.handbook = Handbook.of(tuple(chapters))
     return content

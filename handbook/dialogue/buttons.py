@@ -1,7 +1,7 @@
 """Button data: what a pressed button means, in at most 64 bytes, parsed without trusting it.
 
 Codes: `c:jp` country · `l:vi|en|auto` language · `m` main menu · `m:<chapter>` chapter menu ·
-`e:<via>:<entry>` open an entry (via m=menu, r=related, s=did-you-mean) · `fb:+:<entry>` / `fb:-:<entry>`
+`e:<via>:<entry>` open an entry (via m=menu, r=related, s=did-you-mean, a=not-what-you-meant beside an answer) · `fb:+:<entry>` / `fb:-:<entry>`
 feedback · `x` emergency · `n` none of these · `st:html` the staff report.
 """
 
@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass
 
 MAX_BYTES = 64
-_VIA = {"m": "menu", "r": "related", "s": "choice"}
+_VIA = {"m": "menu", "r": "related", "s": "choice", "a": "alternative"}
 _ID = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 
 

@@ -10,8 +10,8 @@ from handbook.content.library import Loaded
 from handbook.content.model import COUNTRY_NAMES
 from handbook.dialogue import buttons, views
 from handbook.dialogue.views import Message
-from handbook.search.engine import ANSWER, CHOICES
-from handbook.search.textnorm import clean
+from handbook.search.engine import ANSWER, CHOICES, SMALLTALK
+from handbook.search.textnorm import clean, words
 from handbook.usage.events import Event
 
 COMMANDS = ("start", "menu", "emergency", "country", "lang", "help", "about")
@@ -142,6 +142,8 @@ def _button(loaded: Loaded, settings: Settings, incoming: Incoming, lang: str, r
         reply.events.append(Event("menu_open", chapter=press.value))
         reply.messages.append(view)
     elif press.action == "entry":
+        if press.via == "alternative":  # the answer given was not what the worker meant: ranking missed
+            reply.events.append(Event("alternative_chosen", entry=press.value, lang=lang, country=settings.country))
         reply.events.append(Event("entry_shown", entry=press.value, via=press.via, lang=lang, country=settings.country))
         reply.messages += views.entry_messages(loaded, press.value, lang, settings.country)
     elif press.action == "feedback":
@@ -168,8 +170,15 @@ def _question(loaded: Loaded, settings: Settings, text: str, reply: Reply) -> No
         reply.messages.append(views.simple(loaded, "answer.empty", reply.lang))
         return
     result = loaded.index.search(text, limit=views.MAX_CHOICES, lang=settings.lang)
+    before = reply.lang  # the interface language (chosen, or the Telegram client's)
     lang = reply.lang = result.lang
     country = result.country or settings.country
+    if result.outcome == SMALLTALK:
+        # "ok", "alo", an emoji: too few words to tell the language; the user's own interface language then
+        lang = reply.lang = lang if settings.lang or len(words(text)) > 1 else before
+        reply.events.append(Event("smalltalk", lang=lang, value=result.smalltalk))
+        reply.messages.append(views.smalltalk(loaded, result.smalltalk or "greeting", lang))
+        return
     reply.events.append(Event("question", lang=lang, country=country))
     if result.urgent:
         reply.events.append(Event("urgent", lang=lang, country=country))
@@ -177,7 +186,8 @@ def _question(loaded: Loaded, settings: Settings, text: str, reply: Reply) -> No
         entry_id = result.hits[0].id
         reply.events += [Event("answered", entry=entry_id, lang=lang, country=country),
                          Event("entry_shown", entry=entry_id, via="search", lang=lang, country=country)]
-        reply.messages += views.entry_messages(loaded, entry_id, lang, country, urgent=result.urgent)
+        others = [h.id for h in result.hits[1 : 1 + result.alternatives]]
+        reply.messages += views.entry_messages(loaded, entry_id, lang, country, urgent=result.urgent, alternatives=others)
         return
     if result.urgent:
         reply.messages.append(views.emergency(loaded, lang, country))

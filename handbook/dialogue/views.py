@@ -63,10 +63,13 @@ def chapter_menu(loaded: Loaded, chapter_id: str, lang: str) -> Message | None:
     return Message(loaded.texts.get("menu.chapter", lang, chapter=chapter.title.get(lang)), tuple(rows), edit=True)
 
 
-def entry_keyboard(loaded: Loaded, entry_id: str, lang: str, *, with_feedback: bool = True) -> Keyboard:
+def entry_keyboard(loaded: Loaded, entry_id: str, lang: str, *, with_feedback: bool = True,
+                   alternatives: list[str] | None = None) -> Keyboard:
     entry = loaded.handbook.entries[entry_id]
     rows: list[tuple[Button, ...]] = []
-    related = [loaded.handbook.entries[r] for r in entry.related if r in loaded.handbook.entries][:4]
+    for other in alternatives or ():  # "not what you meant?": the next entries of the search
+        rows.append((Button("🔎 " + loaded.handbook.entries[other].title.get(lang), buttons.entry(other, "alternative")),))
+    related = [loaded.handbook.entries[r] for r in entry.related if r in loaded.handbook.entries and r not in (alternatives or ())][:4]
     for i in range(0, len(related), 2):
         rows.append(tuple(Button("➡️ " + r.title.get(lang), buttons.entry(r.id, "related")) for r in related[i : i + 2]))
     if with_feedback:
@@ -76,12 +79,20 @@ def entry_keyboard(loaded: Loaded, entry_id: str, lang: str, *, with_feedback: b
     return tuple(rows)
 
 
-def entry_messages(loaded: Loaded, entry_id: str, lang: str, country: str | None, *, urgent: bool = False) -> list[Message]:
-    """The entry split under Telegram's limit; the buttons go with the last part."""
+def entry_messages(loaded: Loaded, entry_id: str, lang: str, country: str | None, *, urgent: bool = False,
+                   alternatives: list[str] | None = None) -> list[Message]:
+    """The entry split under Telegram's limit; the buttons go with the last part. With alternatives (a
+    search answer), the last part ends with "Not what you meant?" above their buttons, in the same message."""
     entry = loaded.handbook.entries[entry_id]
     html = render.entry_message(entry, loaded.texts, lang, country, urgent=urgent)
     parts = markup.split_message(html)
-    keyboard = entry_keyboard(loaded, entry_id, lang)
+    keyboard = entry_keyboard(loaded, entry_id, lang, alternatives=alternatives)
+    if alternatives:
+        ask = "\n\n" + loaded.texts.get("answer.alternatives", lang)
+        if len(parts[-1]) + len(ask) <= markup.TELEGRAM_LIMIT:
+            parts[-1] += ask
+        else:
+            parts.append(ask.strip())
     return [Message(p, keyboard if i == len(parts) - 1 else ()) for i, p in enumerate(parts)]
 
 
@@ -99,6 +110,13 @@ def did_you_mean(loaded: Loaded, entry_ids: list[str], lang: str) -> Message:
     rows = [(Button(loaded.handbook.entries[e].title.get(lang), buttons.entry(e, "choice")),) for e in entry_ids[:MAX_CHOICES]]
     rows.append((Button(loaded.texts.raw("button.none_of_these", lang), buttons.NONE_OF_THESE),))
     return Message(loaded.texts.get("answer.did_you_mean", lang), tuple(rows))
+
+
+def smalltalk(loaded: Loaded, kind: str, lang: str) -> Message:
+    """A short kind reply to small talk, with the menu's topics."""
+    key = f"smalltalk.{kind}" if loaded.texts.has(f"smalltalk.{kind}") else "smalltalk.greeting"
+    menu = main_menu(loaded, lang)
+    return Message(loaded.texts.get(key, lang), menu.keyboard)
 
 
 def none_of_these(loaded: Loaded, lang: str, country: str | None) -> Message:

@@ -10,17 +10,19 @@ from __future__ import annotations
 import heapq
 import math
 import re
+import unicodedata
 from collections import Counter
 from dataclasses import dataclass, field, replace
 
 from rapidfuzz import fuzz, process
 
 from handbook.content.model import Handbook
+from handbook.search.decision import Decision
 from handbook.search.language import LanguageGuesser, looks_vietnamese
 from handbook.search.lexicon import Lexicon, Token, tokens
 from handbook.search.textnorm import fold, singular, telex_fold, words
 
-ANSWER, CHOICES, NONE = "answer", "choices", "none"
+ANSWER, CHOICES, NONE, SMALLTALK = "answer", "choices", "none", "smalltalk"
 BODY_CREDIT = 0.5  # a query word found only in an entry's answer counts half
 DANGER_BOOST = 0.3  # added to the entry a danger sign names
 COMPOUND_CREDIT = 0.6  # a word found, but never next to its neighbour in the query
@@ -30,6 +32,7 @@ STOP_PAIR_WEIGHT = 0.5  # a word pair's share when one of the two is a filler (b
 BODY_WEIGHT = 0.3  # an answer word's share of its IDF in the candidates' BM25
 # the score: IDF-weighted coverage, bigram coverage, nearest phrasing, title
 W_COVERAGE, W_BIGRAMS, W_SIMILARITY, W_TITLE = 0.45, 0.20, 0.25, 0.10
+W_BM25 = 0.1  # the candidate's BM25 score as a share of the best candidate's
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,6 +60,10 @@ class SearchResult:
     urgent: bool
     outcome: str
     hits: tuple[Hit, ...] = ()
+    alternatives: int = 0  # with an answer: how many of the next hits are offered as "not what you meant?"
+    smalltalk: str | None = None  # with SMALLTALK: its kind (greeting, thanks, ... emoji)
+    confidence: float = 0.0  # the decision's probability that the best hit is the right entry
+    features: tuple[tuple[str, float], ...] = ()  # what the decision was made from (see decision.FEATURES)
 
     @property
     def answered(self) -> bool:
@@ -76,6 +83,7 @@ class _Doc:
     titles: list = field(default_factory=list)  # analysed titles
     body: set = field(default_factory=set)  # words of the answers only: weaker evidence
     phrasings: list = field(default_factory=list)  # analysed strings for the rerank, words sorted
+    meanings: list = field(default_factory=list)  # per phrasing: its content words, for how much of it a query carries
     length: int = 0
 
 
@@ -100,6 +108,8 @@ class Query:
     stop: list[bool]  # per term: a filler word (see Lexicon.is_stopword)
     country: str | None
     danger: list[str]  # entry ids named by danger signs ("" for a sign with no entry)
+    calm: bool = False  # a calm mention (prevention, the past, a how-to question): an urgent entry alone is not an alarm
+    smalltalk: str | None = None  # the kind, when the message is nothing but small talk
 
     @property
     def fillers(self) -> set[str]:
@@ -117,21 +127,26 @@ _DIGITS = re.compile(r"\d{3,}")
 class SearchIndex:
     """Built once when a handbook loads; `search` is then pure and thread-safe."""
 
-    def __init__(self, handbook: Handbook, lexicon: Lexicon, *, thresholds: Thresholds | None = None):
+    def __init__(self, handbook: Handbook, lexicon: Lexicon, *, thresholds: Thresholds | None = None,
+                 decision: Decision | None = None):
         self.handbook = handbook
         self.lexicon = lexicon
         self.thresholds = thresholds or Thresholds()
+        self.decision = decision or Decision()
         self.docs: list[_Doc] = []
         vi_words: set[str] = set()
         en_words: set[str] = set()
         for entry in handbook.entries.values():
             doc = _Doc(entry.id)
-            fields = [*entry.questions.get("vi", ()), *entry.questions.get("en", ()), entry.title.vi, entry.title.en,
-                      *entry.keywords.get("vi", ()), *entry.keywords.get("en", ())]
-            for text in fields:
+            sentences = [*entry.questions.get("vi", ()), *entry.questions.get("en", ()), entry.title.vi, entry.title.en]
+            fields = [*sentences, *entry.keywords.get("vi", ()), *entry.keywords.get("en", ())]
+            for n, text in enumerate(fields):
                 q = self.analyse(text, indexing=True)
                 if q.terms:
                     doc.phrasings.append(_sorted(q.terms))
+                    if n < len(sentences):  # a whole question or title, not a lone keyword
+                        # the handbook is written with diacritics: đâu (where) is a filler, đau (pain) is not
+                        doc.meanings.append(tuple(dict.fromkeys(t for t, tn in zip(q.terms, q.toned) if tn not in lexicon.stopwords_toned)))
                     doc.terms.update(_with_bigrams(q.terms))
                     doc.toned.update(q.toned)
             doc.titles = [_sorted(self.analyse(t, indexing=True).terms) for t in (entry.title.vi, entry.title.en)]
@@ -166,9 +181,10 @@ class SearchIndex:
         for i, d in enumerate(self.docs):
             for t in d.body:
                 self.body_postings.setdefault(t, {})[i] = 1.0
-        self._known = self._vocab_set | set(self.body_idf) | lexicon.words
-        self._toned_known = set().union(*(d.toned for d in self.docs))
+        self._known = self._vocab_set | set(self.body_idf) | lexicon.words | _phrase_words(lexicon.fillers) | _phrase_words(lexicon.smalltalk)
+        self._toned_known = set().union(*(d.toned for d in self.docs)) | lexicon.toned_words
         self._doc_index = {d.entry_id: i for i, d in enumerate(self.docs)}
+        lexicon.signs.use_entries(set(self._doc_index))
         self.language = LanguageGuesser(frozenset(vi_words | (lexicon.words - en_words)), frozenset(en_words))
 
     # --- analysis -------------------------------------------------------------------------------
@@ -176,7 +192,7 @@ class SearchIndex:
         """A query's terms, country and danger signs; for the handbook's own text (indexing) only the
         terms, without typo repair."""
         lex = self.lexicon
-        toks = [x for t in tokens(text) for x in lex.expand(t)]
+        toks = [x for t in lex.split(tokens(text)) for x in lex.expand(t)]
         if not indexing:
             toks = [self._repair(t) for t in toks]
             # a word typed with diacritics that the handbook does not know is a typo: match it folded
@@ -184,6 +200,19 @@ class SearchIndex:
         country_spans = lex.countries.find_all(toks)
         in_country = {i for s, e, _ in country_spans for i in range(s, e)}
         syn = {s: (e, canon) for s, e, canon in lex.synonyms.find_all(toks)}
+        chat_kind = None
+        if not indexing:  # greetings, politeness, who and where: they weigh nothing
+            talk = lex.smalltalk.find_all(toks)
+            kinds = [kind for _, _, kind in talk]  # "hello, who are you?" is a "who": the greeting only opens it
+            chat_kind = next((k for k in kinds if k != "greeting"), kinds[0] if kinds else None)
+            # a filler never cuts a synonym in two: "dạ" opens a sentence, but not in "đau dạ dày"
+            cut = [(s, e) for s, e, _ in lex.fillers.find_all(toks)
+                   if not any(s < se and ss < e and not (s <= ss and se <= e) for ss, (se, _) in syn.items())]
+            filler = {i for s, e in cut for i in range(s, e)}
+            said = filler | {i for s, e, _ in talk for i in range(s, e)}
+            rest = [t for i, t in enumerate(toks) if i not in said and i not in in_country and not lex.is_stopword(t)]
+            chat_kind = (chat_kind or "greeting") if said and not rest else None
+            in_country |= filler
         kept: list[Token] = []
         i = 0
         while i < len(toks):
@@ -199,8 +228,11 @@ class SearchIndex:
         kept = [self._singular(t) for t in kept]
         if indexing:
             return Query(toks, [t.folded for t in kept], [t.toned for t in kept], [], [], None, [])
+        stop = [lex.is_stopword(t) for t in kept]
+        danger, calm = lex.signs.found(toks)
+        only_talk = chat_kind if chat_kind and not danger else None
         return Query(toks, [t.folded for t in kept], [t.toned for t in kept], [t.exact and t.marked for t in kept],
-                     [lex.is_stopword(t) for t in kept], lex.country_of(toks), lex.danger_signs(toks))
+                     stop, lex.country_of(toks), danger, calm, only_talk)
 
     def _singular(self, tok: Token) -> Token:
         if tok.marked or tok.folded in self.lexicon.words or tok.folded in self.lexicon.stopwords:
@@ -331,15 +363,19 @@ class SearchIndex:
             sim = max(sim, 0.35 * fuzz.token_set_ratio(p.q_str, phrasing, score_cutoff=cutoff) + 0.65 * ratio)
         return W_SIMILARITY * sim / 100 + title
 
-    def _rank(self, q: Query, p: _Prepared, candidates: set[int], danger: set[int], keep: int) -> list[tuple[float, float, int]]:
+    def _rank(self, q: Query, p: _Prepared, candidates: dict[int, float], danger: set[int], keep: int) -> list[tuple[float, float, int]]:
         """Full scores for every candidate that could reach the best `keep` (and for every danger entry).
 
-        Candidates are taken in order of their word-level evidence; the string-level part adds at most
+        `candidates` maps each to its BM25 score as a share of the best candidate's (a share of it is part
+        of the evidence: BM25 saturates repeated words and favours the entry that is about them, not a
+        general one that mentions many). Candidates are taken in order of their word-level evidence; the
+        string-level part adds at most
         W_SIMILARITY + W_TITLE, so a candidate whose evidence plus that cannot beat the `keep`-th best
         full score so far is skipped without the string comparisons. The ranking is exactly that of
         scoring them all.
         """
-        partial = sorted(((*self._evidence(q, p, self.docs[i]), i) for i in candidates), key=lambda x: (-x[0], x[2]))
+        partial = sorted(((ev + W_BM25 * candidates[i], cov, i) for i in candidates for ev, cov in [self._evidence(q, p, self.docs[i])]),
+                         key=lambda x: (-x[0], x[2]))
         best: list[float] = []  # min-heap of the `keep` best full scores outside the danger entries
         scored = []
         for evidence, coverage, i in partial:
@@ -358,34 +394,84 @@ class SearchIndex:
     def search(self, text: str, *, limit: int = 5, lang: str | None = None) -> SearchResult:
         q = self.analyse(text)
         reply_lang = lang or self.language.detect(text)
+        if q.smalltalk or (not q.tokens and _symbols_only(text)):
+            return SearchResult(text, reply_lang, q.country, False, SMALLTALK, (), smalltalk=q.smalltalk or "emoji")
         if not q.terms:
             return SearchResult(text, reply_lang, q.country, q.urgent, NONE, ())
         prepared = self._prepare(q)
         danger_ids = {e for e in q.danger if e in self._doc_index}
         danger = {self._doc_index[e] for e in danger_ids}
-        candidates = {i for i, _ in self._candidates(q, max(20, limit))} | danger
-        scored = [(sc, cov, self.docs[i].entry_id) for sc, cov, i in self._rank(q, prepared, candidates, danger, max(limit, 2))]
+        pool = dict(self._candidates(q, max(20, limit)))
+        top_bm25 = max(pool.values(), default=0.0) or 1.0
+        bm25 = {i: pool.get(i, 0.0) / top_bm25 for i in set(pool) | danger}
+        scored = [(sc, cov, self.docs[i].entry_id) for sc, cov, i in self._rank(q, prepared, bm25, danger, max(limit, 2))]
         if danger:  # the lexicon names the entry a danger sign needs: it goes first, whatever else matched
             top_other = max((sc for sc, _, eid in scored if eid not in danger_ids), default=0.0)
             scored = [(min(1.0, max(sc + DANGER_BOOST, top_other + 0.01)), max(cov, self.thresholds.coverage), eid)
                       if eid in danger_ids else (sc, cov, eid) for sc, cov, eid in scored]
         scored.sort(key=lambda x: (-x[0], x[2]))
         hits = tuple(Hit(eid, round(s, 4)) for s, _, eid in scored[:limit])
-        outcome = ANSWER if scored and scored[0][2] in danger_ids else self._outcome(scored)
+        features = self._features(q, prepared, scored)
+        confidence = self.decision.probability(dict(features)) if scored else 0.0
+        if scored and scored[0][2] in danger_ids:
+            outcome = ANSWER
+        else:
+            lead = dict(features).get("lead_share", 1.0)
+            outcome = self._outcome(confidence, scored[0][0] if scored else 0.0, lead)
+        alternatives = 0
+        if outcome == ANSWER:  # the next entries that come close are offered: "not what you meant?"
+            floor = self.decision.alternatives * hits[0].score
+            alternatives = sum(1 for h in hits[1:3] if h.score >= floor and h.score >= self.thresholds.choices)
         entry = self.handbook.entries.get(hits[0].id) if hits and outcome == ANSWER else None
-        urgent = q.urgent or bool(entry and entry.urgent)
-        return SearchResult(text, reply_lang, q.country, urgent, outcome, hits)
+        urgent = q.urgent or bool(entry and entry.urgent and not q.calm)
+        return SearchResult(text, reply_lang, q.country, urgent, outcome, hits, alternatives, None, round(confidence, 4), features)
 
-    def _outcome(self, scored: list[tuple[float, float, str]]) -> str:
-        th = self.thresholds
-        if not scored or scored[0][0] < th.choices:
-            return NONE
-        best, coverage, _ = scored[0]
-        second = scored[1][0] if len(scored) > 1 else 0.0
-        lead = best - second
-        if coverage >= th.coverage and ((best >= th.sure and lead >= th.margin / 2) or (best >= th.answer and lead >= th.margin)):
+    def _features(self, q: Query, p: _Prepared, scored: list[tuple[float, float, str]]) -> tuple[tuple[str, float], ...]:
+        """The decision's inputs (see decision.FEATURES): none of them grows or falls with idle words."""
+        if not scored:
+            return ()
+        best, coverage, first = scored[0]
+        second = scored[1] if len(scored) > 1 else (0.0, 0.0, "")
+        present = set(q.terms)
+        meaning = self._meaning(present, first)
+        meaning2 = self._meaning(present, second[2]) if second[2] else 0.0
+        content = sum(1 for s in q.stop if not s) or len(q.terms)
+        unknown = sum(self.unknown_idf for t, s in zip(q.terms, q.stop) if not s and t not in self.idf and t not in self.body_idf)
+        doc = self.docs[self._doc_index[first]]
+        matched = sum(self.idf.get(t, 0.0) for t in {t for t, s in zip(q.terms, q.stop) if not s} if t in doc.unigrams)
+        return (("best", round(best, 4)), ("lead", round(best - second[0], 4)), ("meaning", round(meaning, 4)),
+                ("meaning_lead", round(meaning - meaning2, 4)), ("coverage", round(min(coverage, 1.0), 4)),
+                ("length", round(math.log1p(content), 4)), ("unknown", round(min(unknown / p.total, 1.0), 4)),
+                ("matched", round(math.log1p(matched), 4)), ("lead_share", round((best - second[0]) / best, 4) if best else 0.0),
+                ("agree", float(all(meaning >= self._meaning(present, eid) for _, _, eid in scored[1:3]))))
+
+    def _meaning(self, present: set[str], entry_id: str) -> float:
+        """The largest share (IDF-weighted) of one of the entry's phrasings whose content words the query holds."""
+        doc = self.docs[self._doc_index[entry_id]]
+        best = 0.0
+        for words_ in doc.meanings:
+            total = sum(self.idf.get(t, 1.0) for t in words_)
+            if total:
+                best = max(best, sum(self.idf.get(t, 1.0) for t in words_ if t in present) / total)
+        return best
+
+    def _outcome(self, confidence: float, best: float, lead: float) -> str:
+        """Answer when the best entry is very likely right; did-you-mean when it may be, or when several
+        entries match strongly and none leads (a true tie); otherwise no answer."""
+        if confidence >= self.decision.answer and lead >= self.decision.tie:
             return ANSWER
-        return CHOICES
+        if confidence >= self.decision.answer:
+            return CHOICES
+        return CHOICES if confidence >= self.decision.choices or best >= self.decision.strong else NONE
+
+
+def _phrase_words(matcher) -> set[str]:
+    return {t.folded for phrase, _ in matcher.phrases() for t in phrase}
+
+
+def _symbols_only(text: str) -> bool:
+    """Emoji, stickers' text, signs: something was sent, but no word."""
+    return any(unicodedata.category(ch) in ("So", "Sk", "Sm") for ch in text)
 
 
 def _bigrams(terms: list[str]) -> list[str]:

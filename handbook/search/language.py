@@ -3,7 +3,8 @@
 langdetect alone is wrong on most Vietnamese typed without diacritics and on short English, and it
 is not deterministic without a seed. So it is asked last, only about plain ASCII text, and only as a
 tie-breaker after what it cannot see: Vietnamese letters, kana/hangul, and a vote of words that are
-known Vietnamese syllables (or shaped like one) against known English words.
+known Vietnamese syllables (or shaped like one, or like one typed in Telex with the input method
+off: "ddau bungj", "bij soots") against known English words.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import re
 import threading
 import unicodedata
 
-from handbook.search.textnorm import clean, fold, has_marks, words
+from handbook.search.textnorm import clean, fold, has_marks, telex_fold, words
 
 VI, EN = "vi", "en"
 _ONSETS = "ngh|nh|ng|ch|gh|gi|kh|ph|qu|th|tr|b|c|d|g|h|k|l|m|n|p|r|s|t|v|x"
@@ -75,6 +76,27 @@ def looks_vietnamese(word: str) -> bool:
     return bool(_SYLLABLE.match(fold(word)))
 
 
+_TELEX_STRONG = re.compile(r"^dd|aa|uw|[ao]w(?!n$)[a-z]|j$|[^aeiouw]w$|(?:ee|oo)(?:(?:i|u|y|ng|nh|ch|c)[sfrxj]?|[fxj])$")
+_TELEX_TONE = re.compile(r"[aeiouy](?:ng|nh|ch|[cmnpt])?[fx]$")
+
+
+def telex_vote(word: str) -> float:
+    """How strongly a word looks like a Vietnamese syllable typed in Telex with the input method off:
+    1 with a Telex-only mark (a leading dd, aa, uw, ow inside, a final j, a doubled vowel with a tone
+    letter), 0.75 with a final f or x, 0 when it does not decode to a Vietnamese syllable or when the
+    only mark is a doubled vowel or a final s or r (cams is cám, khoong is không, but see, room, lips
+    and her are English: such a word is left to the other votes)."""
+    word = fold(word)
+    decoded = telex_fold(word)
+    if not decoded or not looks_vietnamese(decoded) or looks_vietnamese(word):
+        return 0.0
+    if _TELEX_STRONG.search(word):
+        return 1.0
+    if _TELEX_TONE.search(word):
+        return 0.75
+    return 0.0
+
+
 class LanguageGuesser:
     """Decides the reply language with a Vietnamese and an English vocabulary (folded words)."""
 
@@ -103,6 +125,8 @@ class LanguageGuesser:
                 en_votes += 1
             elif looks_vietnamese(tok):
                 vi_votes += 0.5
+            elif telex := telex_vote(tok):
+                vi_votes += telex
             elif len(tok) > 2:
                 en_votes += 0.5
         if vi_votes > en_votes:

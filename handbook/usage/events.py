@@ -16,6 +16,8 @@ EVENT_NAMES = {
     "question": "a free-text question was searched (lang, country)",
     "answered": "the question got a direct answer (entry, lang, country)",
     "choices": "the question got a 'did you mean' list",
+    "smalltalk": "a greeting, thanks, goodbye, 'who are you', ok, emoji or insult got the small-talk reply (value: its kind)",
+    "alternative_chosen": "a 'not what you meant?' button beside an answer was pressed (entry: the one chosen instead)",
     "no_answer": "the question got no answer (text: the normalised question, for opt-in miss records)",
     "urgent": "the message had danger signs; the emergency block was shown first",
     "entry_shown": "an entry was shown (entry, via: search|menu|related|deeplink|inline|choice)",
@@ -25,7 +27,7 @@ EVENT_NAMES = {
     "emergency": "the emergency block was asked for (/emergency or its button)",
 }
 
-VIAS = ("search", "menu", "related", "deeplink", "inline", "choice")
+VIAS = ("search", "menu", "related", "deeplink", "inline", "choice", "alternative")
 
 
 @dataclass(frozen=True, slots=True)

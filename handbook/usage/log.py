@@ -47,7 +47,8 @@ log = logging.getLogger("healthbot.usage")
 MISSES_KEEP_DAYS = 90
 _TOTAL_OF_EVENT = {"message": "messages", "start": "starts", "question": "questions",
                    "answered": "answered", "choices": "choices", "no_answer": "no_answer",
-                   "urgent": "urgent", "emergency": "emergency"}
+                   "urgent": "urgent", "emergency": "emergency", "smalltalk": "smalltalk",
+                   "alternative_chosen": "alternatives_chosen"}
 TOTAL_COLUMNS = tuple(_TOTAL_OF_EVENT.values())
 # table -> (key column besides `day`, counter columns)
 TABLES = {
@@ -98,9 +99,20 @@ def _misses_per_day_v3(db: sqlite_utils.Database) -> None:
                "PRIMARY KEY (day, text)) WITHOUT ROWID")
 
 
-MIGRATIONS: list[Migration] = [_create_v1, _drop_stored_day_keys_v2, _misses_per_day_v3]
 MISSES_PER_DAY = 5_000  # different texts kept per day; later ones are counted under MISSES_OVER
 MISSES_OVER = "(more)"
+
+
+def _add_counters_v4(db: sqlite_utils.Database) -> None:
+    """Small talk, alternatives chosen beside an answer, and entries reached that way: new counters."""
+    for table, (_key, counters) in TABLES.items():
+        have = set(db[table].columns_dict)
+        for column in counters:
+            if column not in have:
+                db[table].add_column(column, int, not_null_default=0)
+
+
+MIGRATIONS: list[Migration] = [_create_v1, _drop_stored_day_keys_v2, _misses_per_day_v3, _add_counters_v4]
 
 
 def normalise_miss(text: str) -> str:

@@ -16,6 +16,7 @@ from typing import Any
 FORMATS = ("table", "csv", "json", "html")
 _TOTAL_LABELS = {"questions": "Questions", "answered": "Answered directly",
                  "choices": "Offered choices", "no_answer": "No answer", "urgent": "Urgent",
+                 "alternatives_chosen": "Alternative chosen instead of the answer", "smalltalk": "Small talk",
                  "emergency": "Emergency block asked", "users": "Users (sum of daily users)",
                  "messages": "Messages", "starts": "/start", "menu_opens": "Menu opens",
                  "helpful": "Rated helpful", "not_helpful": "Rated not helpful"}

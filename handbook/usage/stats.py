@@ -6,6 +6,8 @@ a plain dict (the JSON form of `healthbot stats`, documented in the README):
     period        {since, until}: the days covered ("YYYY-MM-DD"): the days asked for, an end not asked
                   for being the first (last) day with data; null only when no day has data
     totals        messages, starts, questions, answered, choices, no_answer, urgent, emergency,
+                  smalltalk (small-talk replies, not counted as questions), alternatives_chosen (a
+                  "not what you meant?" entry pressed beside an answer: the ranking missed),
                   helpful, not_helpful, menu_opens, users (the sum of daily distinct users, so a
                   person who came on 3 days counts 3 times), share_answered (answered / questions)
     entries       [{id, shown, helpful, not_helpful, via: {search, menu, ...}}], most shown first
