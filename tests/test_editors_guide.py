@@ -23,6 +23,7 @@ MESSAGE_SOURCES = [
     ("handbook/content/markup.py", "calls"),
     ("handbook/dialogue/texts.py", "calls"),
     ("handbook/search/lexicon.py", "problems_in"),
+    ("handbook/search/decision.py", "problems_in"),
 ]
 _CALLS = {"error", "warn", "append", "Problem"}
 
