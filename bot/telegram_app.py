@@ -86,7 +86,10 @@ class TelegramBot:
         if update.callback_query:
             query = update.callback_query
             data = None if _not_on_message(query) else query.data  # None: the core answers "expired"
-            return Incoming("button", data=data, client_lang=client_lang, is_admin=is_admin)
+            markup = query.message.reply_markup if query.message and query.message.is_accessible else None
+            siblings = tuple(b.callback_data for row in (markup.inline_keyboard if markup else ()) for b in row
+                             if isinstance(b.callback_data, str))
+            return Incoming("button", data=data, siblings=siblings, client_lang=client_lang, is_admin=is_admin)
         message = update.message or update.edited_message
         if message is None:
             return None

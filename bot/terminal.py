@@ -27,7 +27,7 @@ def parse_line(line: str, choices: Choices) -> Incoming:
         name, _, rest = text[1:].partition(" ")
         return Incoming("command", rest.strip(), command=name.split("@")[0].lower())
     if is_choice_number(text) and int(text) in choices:
-        return Incoming("button", data=choices[int(text)])
+        return Incoming("button", data=choices[int(text)], siblings=tuple(choices.values()))
     return Incoming("text", text)
 
 

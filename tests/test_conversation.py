@@ -194,3 +194,13 @@ def test_non_urgent_message_without_an_entry_still_suggests_other_words(loaded):
     reply = handle(loaded, JP, Incoming("text", "giá vàng hôm nay"))
     assert "no_answer" in names(reply) and "urgent" not in names(reply)
     assert "hỏi cách khác" in reply.messages[-1].html
+
+
+def test_feedback_beside_an_answer_keeps_its_not_what_you_meant_choices_and_drops_forged_ones(loaded):
+    shown = ("e:a:stomach-pain", "e:a:gone-entry", "e:r:food-poisoning", "fb:+:fever", "fb:-:fever", "m", "x", "e:a:" + "x" * 80)
+    [edit] = handle(loaded, JP, Incoming("button", data="fb:+:fever", siblings=shown)).messages
+    assert edit.edit and edit.markup_only
+    assert [d for d in datas(edit) if d.startswith("e:a:")] == ["e:a:stomach-pain"]  # a known entry only
+    assert not any(d.startswith("fb:") for d in datas(edit)) and "m" in datas(edit)
+    [plain] = handle(loaded, JP, Incoming("button", data="fb:+:fever")).messages  # from a menu: none to keep
+    assert not any(d.startswith("e:a:") for d in datas(plain))

@@ -25,6 +25,9 @@ class Incoming:
     text: str = ""  # the message text, or the command's argument
     command: str | None = None
     data: str | None = None  # button data
+    # with a press: the data of every button on the pressed message, as the adapter has it (untrusted;
+    # an edit that takes buttons away keeps the others, e.g. the "not what you meant?" choices)
+    siblings: tuple[str, ...] = ()
     client_lang: str | None = None  # Telegram's language_code of the user
     is_admin: bool = False
 
@@ -149,7 +152,8 @@ def _button(loaded: Loaded, settings: Settings, incoming: Incoming, lang: str, r
     elif press.action == "feedback":
         reply.events.append(Event("helpful" if press.helpful else "not_helpful", entry=press.value))
         reply.toast = loaded.texts.raw("feedback.thanks", lang)
-        keyboard = views.entry_keyboard(loaded, press.value, lang, with_feedback=False)
+        kept = [p.value for p in map(buttons.parse, incoming.siblings) if p and p.via == "alternative" and p.value in entries]
+        keyboard = views.entry_keyboard(loaded, press.value, lang, with_feedback=False, alternatives=kept[:2])
         reply.messages.append(Message("", keyboard, edit=True, markup_only=True))
         if not press.helpful:
             reply.messages.append(views.none_of_these(loaded, lang, settings.country))
