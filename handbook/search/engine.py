@@ -1,5 +1,7 @@
 """Finding the entry a worker means: BM25-style candidates over folded syllables and syllable
-bigrams, reranked with rapidfuzz and IDF-weighted query coverage, then one of three outcomes.
+bigrams, reranked with rapidfuzz and IDF-weighted query coverage, then an outcome: small talk (the
+message holds nothing but greetings, thanks, fillers...), or, from the calibrated probability that the
+best entry is right (decision.py), an answer with its alternatives, did-you-mean choices, or none.
 
 The index is built once per handbook. Every step is general: folding, the lexicon (abbreviations,
 synonyms, country words, danger signs), Telex repair, typo repair against the handbook's vocabulary.
@@ -37,13 +39,10 @@ W_BM25 = 0.1  # the candidate's BM25 score as a share of the best candidate's
 
 @dataclass(frozen=True, slots=True)
 class Thresholds:
-    """Calibrated on the content regression set and the development queries (see `healthbot eval`)."""
+    """Score floors that stay fixed; whether to answer is decided by `decision.Decision` (content/decision.yaml)."""
 
-    answer: float = 0.45  # best score at or above this may be answered directly...
-    margin: float = 0.04  # ...when it leads the second best by this much
-    sure: float = 0.85  # ...or at or above this with half the margin
-    choices: float = 0.55  # below this nothing fits: no answer
-    coverage: float = 0.35  # IDF-weighted share of the query the best entry must cover to be answered
+    choices: float = 0.55  # below this an entry is not offered (inline results, "not what you meant?")
+    coverage: float = 0.35  # the coverage a danger sign's entry is given when it goes first
 
 
 @dataclass(frozen=True, slots=True)
