@@ -126,9 +126,9 @@ def calibrate(index: SearchIndex, cases: list[Case]) -> tuple[Decision, list[Sam
 
 def to_yaml(decision: Decision, n: int) -> str:
     lines = [
-        "# When the bot answers: a logistic model of the probability that the best entry is right, and two cut-offs.",
+        "# When the bot answers: a logistic model of the probability that the best entry is right, and its cut-offs.",
         "# Written by `healthbot calibrate --write` from content/regression/*.yaml; review the diff like any content",
-        "# change, and refit after the handbook or the lexicon changes a lot. Features: see handbook/search/decision.py.",
+        "# change, and refit after the handbook or the lexicon changes a lot. Features: handbook/search/decision.py.",
         f"fitted: {{queries: {n}, command: healthbot calibrate --write}}",
         "weights:",
         *(f"  {k}: {v}" for k, v in decision.weights.items()),
