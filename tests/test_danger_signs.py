@@ -200,3 +200,26 @@ def test_asking_whether_to_see_a_doctor_does_not_hide_a_sign(loaded):
     assert loaded.index.search("bị rắn cắn vào chân, có cần đi viện không").urgent
     assert not loaded.index.search("hóc xương cá nhỏ nuốt cơm có trôi không hay phải đi khám").urgent
 
+
+
+@pytest.mark.parametrize(("text", "urgent"), [("bạn em lên cơn rồi, mắt trợn ngược", True), ("len con sui bot mep", True),
+                                              ("em hay lên cơn sốt về chiều", False), ("mẹ em lên cơn đau dạ dày", False)])
+def test_len_con_alone_is_the_folk_word_for_a_fit_but_not_with_a_fever_or_a_pain(loaded, text, urgent):
+    assert loaded.index.search(text).urgent is urgent, text
+
+
+def test_a_chat_particle_typed_with_diacritics_is_no_typo_for_a_danger_word(loaded):
+    # ơi is not in the handbook, but the lexicon knows it: it must not be read as "oi" (oi bức, sultry)
+    assert "heatstroke" not in loaded.index.analyse("ae ơi cứu e với, bạn e ngất trong phòng tắm").danger
+    assert loaded.index.search("ae ơi cứu e với, bạn e ngất trong phòng tắm").urgent
+
+
+@pytest.mark.parametrize("text", ["ngắt điện trước khi sửa máy", "ngat dien truoc khi sua may", "làm thêm giờ mệt ngất đi được"])
+def test_words_that_fold_to_ngat_are_not_a_faint(loaded, text):
+    assert not loaded.lexicon.is_urgent(tokens(text)), text
+
+
+@pytest.mark.parametrize("text", ["thằng bạn co giật mn bảo lấy đũa cạy miệng ra có đúng không",
+                                  "bác cùng phòng đau ngực, mọi người bảo cạo gió là khỏi, thật không"])
+def test_asking_whether_a_folk_remedy_is_right_does_not_hide_the_emergency(loaded, text):
+    assert loaded.index.search(text).urgent, text

@@ -119,5 +119,5 @@ def test_telex_vote_tells_telex_marks_from_english_spelling():
 
     assert telex_vote("ddau") == telex_vote("bungj") == telex_vote("thuoocs") == telex_vote("owr") == 1.0
     assert telex_vote("lamf") == 0.75
-    for english in ("room", "see", "keep", "her", "lips", "how", "doctor"):
+    for english in ("room", "see", "keep", "her", "lips", "how", "doctor", "down", "town"):
         assert telex_vote(english) == 0.0, english

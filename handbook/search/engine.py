@@ -182,7 +182,7 @@ class SearchIndex:
             for t in d.body:
                 self.body_postings.setdefault(t, {})[i] = 1.0
         self._known = self._vocab_set | set(self.body_idf) | lexicon.words | _phrase_words(lexicon.fillers) | _phrase_words(lexicon.smalltalk)
-        self._toned_known = set().union(*(d.toned for d in self.docs))
+        self._toned_known = set().union(*(d.toned for d in self.docs)) | lexicon.toned_words
         self._doc_index = {d.entry_id: i for i, d in enumerate(self.docs)}
         lexicon.signs.use_entries(set(self._doc_index))
         self.language = LanguageGuesser(frozenset(vi_words | (lexicon.words - en_words)), frozenset(en_words))

@@ -76,7 +76,7 @@ def looks_vietnamese(word: str) -> bool:
     return bool(_SYLLABLE.match(fold(word)))
 
 
-_TELEX_STRONG = re.compile(r"^dd|aa|uw|[ao]w[a-z]|j$|[^aeiouw]w$|(?:ee|oo)(?:(?:i|u|y|ng|nh|ch|c)[sfrxj]?|[fxj])$")
+_TELEX_STRONG = re.compile(r"^dd|aa|uw|[ao]w(?!n$)[a-z]|j$|[^aeiouw]w$|(?:ee|oo)(?:(?:i|u|y|ng|nh|ch|c)[sfrxj]?|[fxj])$")
 _TELEX_TONE = re.compile(r"[aeiouy](?:ng|nh|ch|[cmnpt])?[fx]$")
 
 

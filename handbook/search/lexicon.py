@@ -49,6 +49,7 @@ class Lexicon:
     stopwords: frozenset[str] = frozenset()  # folded
     stopwords_toned: frozenset[str] = frozenset()  # as written: bao (nhiêu) is one, bão (storm) is not
     words: frozenset[str] = frozenset()  # folded words the lexicon knows: typo repair leaves them alone
+    toned_words: frozenset[str] = frozenset()  # the same with their diacritics: typed so, they are no typo
 
     def expand(self, tok: Token) -> list[Token]:
         """A chat abbreviation's full form, or the token itself."""
@@ -129,11 +130,13 @@ def problems_in(data: object) -> list[str]:
 def build(data: dict) -> Lexicon:
     lex = Lexicon()
     known: set[str] = set()
+    known_toned: set[str] = set()
     cjk: set[str] = set()
 
     def learn(phrase: str) -> None:
         for t in phrase_tokens(phrase):
             known.add(t.folded)
+            known_toned.add(t.toned)
             if any(is_cjk(c) for c in t.text):
                 cjk.add(t.text)
 
@@ -160,6 +163,7 @@ def build(data: dict) -> Lexicon:
         for phrase, _ in matcher.phrases():
             for t in phrase:
                 known.add(t.folded)
+                known_toned.add(t.toned)
                 if any(is_cjk(c) for c in t.text):
                     cjk.add(t.text)
     for phrase in data.get("fillers") or []:
@@ -171,6 +175,7 @@ def build(data: dict) -> Lexicon:
     lex.stopwords = frozenset(fold(str(w)) for w in data.get("stopwords") or [])
     lex.stopwords_toned = frozenset(toned(str(w)) for w in data.get("stopwords") or [])
     lex.words = frozenset(known)
+    lex.toned_words = frozenset(known_toned | lex.stopwords_toned)
     lex.segmenter = Segmenter(cjk)
     return lex
 
