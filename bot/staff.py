@@ -31,7 +31,8 @@ def stats_summary(core: Core) -> str:
         share = t.get("share_answered")
         share_text = f"{share * 100:.0f}%" if isinstance(share, (int, float)) else "-"
         lines.append(f"{days} days: {t['questions']} questions, {share_text} answered, {t['no_answer']} without answer, "
-                     f"{t['urgent']} urgent, {t.get('users', 0)} user-days. Top: {top}")
+                     f"{t['urgent']} urgent, {t.get('alternatives_chosen', 0)} alternatives chosen over the answer, "
+                     f"{t.get('users', 0)} user-days. Top: {top}")
     return "\n".join(lines)
 
 

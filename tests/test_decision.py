@@ -201,3 +201,8 @@ def test_a_small_talk_list_with_a_bare_yes_is_explained(content_copy):
     with pytest.raises(library.ContentError) as err:
         library.load(content_copy)
     assert "quote words such as" in str(err.value)
+
+
+@pytest.mark.parametrize("message", ["ad ơi cảm ơn ad nhiều nhé, em làm theo hướng dẫn đỡ rồi", "chào buổi tối", "good night bot"])
+def test_thanks_after_help_and_evening_greetings_are_small_talk(loaded, message):
+    assert loaded.index.search(message).outcome == SMALLTALK

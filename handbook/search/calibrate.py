@@ -5,8 +5,9 @@
 Every regression query is searched; its features (decision.FEATURES) are labelled 1 when the best
 entry is an expected one, 0 otherwise (a wrong best entry, or a query the handbook does not cover).
 A plain logistic regression, fitted by gradient descent with a small L2 penalty, gives the
-probability that the best entry is right; the two cut-offs are then chosen on the same queries to
-favour right answers and heavily punish wrong ones. Deterministic: the same content gives the same file.
+probability that the best entry is right; the cut-offs (answer, did-you-mean, tie, strong) are then
+chosen on the same queries to favour right answers and heavily punish wrong ones and out-of-scope
+answers. Deterministic: the same content gives the same file.
 """
 
 from __future__ import annotations
@@ -87,8 +88,8 @@ def fit(data: list[Sample]) -> dict[str, float]:
 
 
 def choose_cutoffs(decision: Decision, data: list[Sample]) -> tuple[float, float, float, float]:
-    """The (answer, choices, tie) cut-offs: first when to answer (and what counts as a tie), by the
-    worth of direct answers alone; then, below that, when a did-you-mean list beats "no answer"."""
+    """The (answer, choices, tie, strong) cut-offs: first when to answer (and what counts as a tie), by
+    the worth of direct answers alone; then, below that, when a did-you-mean list beats "no answer"."""
     lead_at = list(FEATURES).index("lead_share")
     probs = [(decision.probability(dict(zip(FEATURES, s.features))), s) for s in data if not s.forced]
     grid = [i / 100 for i in range(5, 100)]
@@ -126,9 +127,9 @@ def calibrate(index: SearchIndex, cases: list[Case]) -> tuple[Decision, list[Sam
 
 def to_yaml(decision: Decision, n: int) -> str:
     lines = [
-        "# When the bot answers: a logistic model of the probability that the best entry is right, and two cut-offs.",
+        "# When the bot answers: a logistic model of the probability that the best entry is right, and its cut-offs.",
         "# Written by `healthbot calibrate --write` from content/regression/*.yaml; review the diff like any content",
-        "# change, and refit after the handbook or the lexicon changes a lot. Features: see handbook/search/decision.py.",
+        "# change, and refit after the handbook or the lexicon changes a lot. Features: handbook/search/decision.py.",
         f"fitted: {{queries: {n}, command: healthbot calibrate --write}}",
         "weights:",
         *(f"  {k}: {v}" for k, v in decision.weights.items()),

@@ -2,7 +2,7 @@
 
 The search measures a few things about its best entry that do not depend on how long the message is
 (how far it leads, how much of the entry's own phrasing the message carries, ...); a logistic model
-turns them into the probability that this entry is what the worker meant. The weights and the two
+turns them into the probability that this entry is what the worker meant. The weights and the
 cut-offs live in content/decision.yaml, written by `healthbot calibrate` from the content's own
 regression queries, so a reviewer sees every number and can refit after the handbook changes.
 """

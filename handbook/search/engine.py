@@ -1,5 +1,7 @@
 """Finding the entry a worker means: BM25-style candidates over folded syllables and syllable
-bigrams, reranked with rapidfuzz and IDF-weighted query coverage, then one of three outcomes.
+bigrams, reranked with rapidfuzz and IDF-weighted query coverage, then an outcome: small talk (the
+message holds nothing but greetings, thanks, fillers...), or, from the calibrated probability that the
+best entry is right (decision.py), an answer with its alternatives, did-you-mean choices, or none.
 
 The index is built once per handbook. Every step is general: folding, the lexicon (abbreviations,
 synonyms, country words, danger signs), Telex repair, typo repair against the handbook's vocabulary.
@@ -17,6 +19,7 @@ from dataclasses import dataclass, field, replace
 from rapidfuzz import fuzz, process
 
 from handbook.content.model import Handbook
+from handbook.search import features
 from handbook.search.decision import Decision
 from handbook.search.language import LanguageGuesser, looks_vietnamese
 from handbook.search.lexicon import Lexicon, Token, tokens
@@ -37,13 +40,10 @@ W_BM25 = 0.1  # the candidate's BM25 score as a share of the best candidate's
 
 @dataclass(frozen=True, slots=True)
 class Thresholds:
-    """Calibrated on the content regression set and the development queries (see `healthbot eval`)."""
+    """Score floors that stay fixed; whether to answer is decided by `decision.Decision` (content/decision.yaml)."""
 
-    answer: float = 0.45  # best score at or above this may be answered directly...
-    margin: float = 0.04  # ...when it leads the second best by this much
-    sure: float = 0.85  # ...or at or above this with half the margin
-    choices: float = 0.55  # below this nothing fits: no answer
-    coverage: float = 0.35  # IDF-weighted share of the query the best entry must cover to be answered
+    choices: float = 0.55  # below this an entry is not offered (inline results, "not what you meant?")
+    coverage: float = 0.35  # the coverage a danger sign's entry is given when it goes first
 
 
 @dataclass(frozen=True, slots=True)
@@ -427,33 +427,7 @@ class SearchIndex:
         return SearchResult(text, reply_lang, q.country, urgent, outcome, hits, alternatives, None, round(confidence, 4), features)
 
     def _features(self, q: Query, p: _Prepared, scored: list[tuple[float, float, str]]) -> tuple[tuple[str, float], ...]:
-        """The decision's inputs (see decision.FEATURES): none of them grows or falls with idle words."""
-        if not scored:
-            return ()
-        best, coverage, first = scored[0]
-        second = scored[1] if len(scored) > 1 else (0.0, 0.0, "")
-        present = set(q.terms)
-        meaning = self._meaning(present, first)
-        meaning2 = self._meaning(present, second[2]) if second[2] else 0.0
-        content = sum(1 for s in q.stop if not s) or len(q.terms)
-        unknown = sum(self.unknown_idf for t, s in zip(q.terms, q.stop) if not s and t not in self.idf and t not in self.body_idf)
-        doc = self.docs[self._doc_index[first]]
-        matched = sum(self.idf.get(t, 0.0) for t in {t for t, s in zip(q.terms, q.stop) if not s} if t in doc.unigrams)
-        return (("best", round(best, 4)), ("lead", round(best - second[0], 4)), ("meaning", round(meaning, 4)),
-                ("meaning_lead", round(meaning - meaning2, 4)), ("coverage", round(min(coverage, 1.0), 4)),
-                ("length", round(math.log1p(content), 4)), ("unknown", round(min(unknown / p.total, 1.0), 4)),
-                ("matched", round(math.log1p(matched), 4)), ("lead_share", round((best - second[0]) / best, 4) if best else 0.0),
-                ("agree", float(all(meaning >= self._meaning(present, eid) for _, _, eid in scored[1:3]))))
-
-    def _meaning(self, present: set[str], entry_id: str) -> float:
-        """The largest share (IDF-weighted) of one of the entry's phrasings whose content words the query holds."""
-        doc = self.docs[self._doc_index[entry_id]]
-        best = 0.0
-        for words_ in doc.meanings:
-            total = sum(self.idf.get(t, 1.0) for t in words_)
-            if total:
-                best = max(best, sum(self.idf.get(t, 1.0) for t in words_ if t in present) / total)
-        return best
+        return features.measure(self, q, p.total, scored)
 
     def _outcome(self, confidence: float, best: float, lead: float) -> str:
         """Answer when the best entry is very likely right; did-you-mean when it may be, or when several

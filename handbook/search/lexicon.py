@@ -166,11 +166,11 @@ def build(data: dict) -> Lexicon:
                 known_toned.add(t.toned)
                 if any(is_cjk(c) for c in t.text):
                     cjk.add(t.text)
-    for phrase in data.get("fillers") or []:
-        lex.fillers.add(str(phrase), True)
+    for phrase in data.get("fillers") or []:  # read with the chat abbreviations, as a message is (ad → admin)
+        lex.fillers.add(str(phrase), True, lex.expand)
     for kind, phrases in (data.get("smalltalk") or {}).items():
         for phrase in phrases or []:
-            lex.smalltalk.add(str(phrase), str(kind))
+            lex.smalltalk.add(str(phrase), str(kind), lex.expand)
     lex.smalltalk_kinds = tuple(str(k) for k in data.get("smalltalk") or {})
     lex.stopwords = frozenset(fold(str(w)) for w in data.get("stopwords") or [])
     lex.stopwords_toned = frozenset(toned(str(w)) for w in data.get("stopwords") or [])

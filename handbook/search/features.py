@@ -1,0 +1,45 @@
+"""The decision's inputs (see decision.FEATURES), measured on the best entries of one search.
+
+None of them grows or falls with idle words: they compare the best entry with the next ones and with
+its own phrasings, so a long friendly message and a short one with the same question measure alike.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from handbook.search.engine import Query, SearchIndex
+
+
+def measure(index: SearchIndex, q: Query, total: float, scored: list[tuple[float, float, str]]) -> tuple[tuple[str, float], ...]:
+    """(name, value) pairs for the best of `scored` ((score, coverage, entry id), best first)."""
+    if not scored:
+        return ()
+    best, coverage, first = scored[0]
+    second = scored[1] if len(scored) > 1 else (0.0, 0.0, "")
+    present = set(q.terms)
+    content_terms = {t for t, s in zip(q.terms, q.stop) if not s}
+    meaning = carried(index, present, first)
+    meaning2 = carried(index, present, second[2]) if second[2] else 0.0
+    content = sum(1 for s in q.stop if not s) or len(q.terms)
+    unknown = sum(index.unknown_idf for t, s in zip(q.terms, q.stop) if not s and t not in index.idf and t not in index.body_idf)
+    doc = index.docs[index._doc_index[first]]
+    matched = sum(index.idf.get(t, 0.0) for t in content_terms if t in doc.unigrams)
+    return (("best", round(best, 4)), ("lead", round(best - second[0], 4)), ("meaning", round(meaning, 4)),
+            ("meaning_lead", round(meaning - meaning2, 4)), ("coverage", round(min(coverage, 1.0), 4)),
+            ("length", round(math.log1p(content), 4)), ("unknown", round(min(unknown / total, 1.0), 4)),
+            ("matched", round(math.log1p(matched), 4)), ("lead_share", round((best - second[0]) / best, 4) if best else 0.0),
+            ("agree", float(all(meaning >= carried(index, present, eid) for _, _, eid in scored[1:3]))))
+
+
+def carried(index: SearchIndex, present: set[str], entry_id: str) -> float:
+    """The largest share (IDF-weighted) of one of the entry's phrasings whose content words the query holds."""
+    doc = index.docs[index._doc_index[entry_id]]
+    best = 0.0
+    for words in doc.meanings:
+        total = sum(index.idf.get(t, 1.0) for t in words)
+        if total:
+            best = max(best, sum(index.idf.get(t, 1.0) for t in words if t in present) / total)
+    return best
