@@ -33,7 +33,9 @@ def measure(index: SearchIndex, q: Query, total: float, scored: list[tuple[float
             ("length", round(math.log1p(content), 4)), ("unknown", round(min(unknown / total, 1.0), 4)),
             ("matched", round(math.log1p(matched), 4)), ("lead_share", round((best - second[0]) / best, 4) if best else 0.0),
             ("agree", float(all(meaning >= carried(index, present, eid) for _, _, eid in scored[1:3]))),
-            ("own", round(matched / content_idf, 4) if content_idf else 0.0))
+            ("own", round(matched / content_idf, 4) if content_idf else 0.0),
+            ("lacks", round(max((index.idf.get(t) or index.body_idf.get(t) or index.unknown_idf for t in content_terms
+                                 if t not in doc.unigrams), default=0.0) / index.unknown_idf, 4)))
 
 
 def carried(index: SearchIndex, present: set[str], entry_id: str) -> float:
