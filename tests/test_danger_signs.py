@@ -223,3 +223,23 @@ def test_words_that_fold_to_ngat_are_not_a_faint(loaded, text):
                                   "bác cùng phòng đau ngực, mọi người bảo cạo gió là khỏi, thật không"])
 def test_asking_whether_a_folk_remedy_is_right_does_not_hide_the_emergency(loaded, text):
     assert loaded.index.search(text).urgent, text
+
+
+@pytest.mark.parametrize("text", ["ăn tôm xong nổi mề đay khắp người, không bị khó thở, chỉ ngứa thôi",
+                                  "an tom xong noi me day khap nguoi, ko kho tho, ngua thoi",
+                                  "rash all over after eating shrimp but no trouble breathing"])
+def test_a_sign_said_to_be_absent_is_no_alarm(loaded, text):
+    assert "severe-allergy" not in loaded.index.analyse(text).danger, text
+
+
+@pytest.mark.parametrize("text", ["ăn tôm xong nổi mề đay khắp người, khó thở lắm",
+                                  "con bé không thở được, môi tím tái",
+                                  "em không muốn sống nữa, không ai cần em"])
+def test_a_sign_with_its_own_negation_still_raises_the_alarm(loaded, text):
+    assert loaded.index.search(text).urgent, text
+
+
+@pytest.mark.parametrize("text", ["sang nhật có được mang theo thuốc chống động kinh không",
+                                  "goi xe cap cuu khi co nguoi bi thuong thi noi gi"])
+def test_a_medicine_for_a_known_illness_or_when_something_happens_is_no_alarm(loaded, text):
+    assert not loaded.lexicon.is_urgent(tokens(text)), text

@@ -235,3 +235,19 @@ def test_likeness_shortcuts_give_the_plain_best_over_every_phrasing(loaded, repo
             sim = max((0.35 * fuzz.token_set_ratio(p.q_str, s) + 0.65 * fuzz.token_sort_ratio(p.q_str, s) for s in doc.phrasings), default=0.0)
             title = max((fuzz.token_sort_ratio(p.content_sorted, t) for t in doc.titles), default=0.0)
             assert index._likeness(p, doc, -math.inf) == pytest.approx(W_SIMILARITY * sim / 100 + W_TITLE * title / 100), (text, doc.entry_id)
+
+
+@pytest.mark.parametrize(("query", "expected"), [
+    ("đi khám thai ở 産婦人科 thì kenko hoken có chi trả không", "pregnancy"),
+    ("bao hiem suc khoe o han moi thang dong may tram nghin won", "health-insurance"),
+    ("lao động E9 phải mua những loại boheom nào", "eps-insurances"),
+    ("tai nạn lao động thì bảo hiểm chi trả những gì", "work-injury-insurance"),
+])
+def test_the_specific_entry_leads_though_cost_or_insurance_words_are_in_the_message(loaded, query, expected):
+    assert loaded.index.search(query).hits[0].id == expected, query
+
+
+@pytest.mark.parametrize("query", ["the cu tru sap het han lam lai o dau", "zairyu kaado hết hạn thì đi gia hạn ở đâu",
+                                   "how long does it take to renew a residence card"])
+def test_a_residence_card_question_borrowing_the_handbook_words_is_not_answered_with_an_entry(loaded, query):
+    assert loaded.index.search(query).outcome != ANSWER, query

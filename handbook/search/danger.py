@@ -15,6 +15,8 @@ their parts, and the calm cues that tell a mention from an emergency.
   someone, and keeps an urgent entry's own flag off when no sign is present; `advice` (có nên, should I
   see a doctor) only does the last.
 - `unless`: phrases that make an overlapping match harmless (ngộ độc thực phẩm).
+- `negation`: phrases that, right before a part of a sign that is not firm, say it is absent
+  ("không khó thở nhưng ngứa lắm": no trouble breathing). A firm sign is never negated away.
 
 In every phrase the word `#` stands for a number of 5 or more (uống 20 viên).
 """
@@ -44,6 +46,7 @@ class DangerSigns:
     calm: dict[str, PhraseMatcher] = field(default_factory=lambda: {k: PhraseMatcher() for k in CALM_KINDS})
     now: PhraseMatcher = field(default_factory=PhraseMatcher)
     person: PhraseMatcher = field(default_factory=PhraseMatcher)
+    negation: PhraseMatcher = field(default_factory=PhraseMatcher)
     held: frozenset[str] | None = None  # the handbook's entry ids, once known
 
     def add_sign(self, entry: object, parts: list[list[str]], *, firm: bool = False, window: int | None = None,
@@ -58,8 +61,11 @@ class DangerSigns:
     def present(self, toks: list[Token]) -> list[Sign]:
         """Every sign whose parts are all in the tokens (calm cues not yet considered)."""
         harmless = [(s, e) for s, e, _ in self.harmless.find_all(toks)]
+        negated = {e for _, e, _ in self.negation.find_every(toks)}  # where a "không", "không bị"... ends
         seen: dict[int, list[tuple[int, int, int]]] = {}  # sign -> (start, end, part)
         for start, end, (number, part) in self.phrases.find_every(toks):
+            if start in negated and not self.signs[number].firm:
+                continue
             if not any(s < end and start < e for s, e in harmless):
                 seen.setdefault(number, []).append((start, end, part))
         standing = {n: found for n, found in seen.items() if _all_parts_near(found, self.signs[n])}
@@ -130,7 +136,7 @@ def _all_parts_near(found: list[tuple[int, int, int]], sign: Sign) -> bool:
 def problems_in(danger: object) -> list[str]:
     """What is wrong with the `danger_signs` mapping, as sentences that say how to fix it."""
     how = ("danger_signs must be a mapping with `groups` (each {entry: id or null, phrases: [...]}), and optionally "
-           "`signs` (each {entry, parts: [[...], [...]]}), `calm` (prevention/past/question/advice lists), `now`, `person` and `unless`")
+           "`signs` (each {entry, parts: [[...], [...]]}), `calm` (prevention/past/question/advice lists), `now`, `person`, `unless` and `negation`")
     if not isinstance(danger, dict):
         return [how]
     out = []
@@ -169,4 +175,6 @@ def build(danger: dict, expand=None) -> DangerSigns:
         signs.now.add(str(phrase), True, expand)
     for phrase in danger.get("person") or []:
         signs.person.add(str(phrase), True, expand)
+    for phrase in danger.get("negation") or []:
+        signs.negation.add(str(phrase), True, expand)
     return signs

@@ -27,6 +27,8 @@ FEATURES = {
     "matched": "log(1 + IDF of the message's distinct content words found in the best entry's phrasings)",
     "lead_share": "the lead as a share of the best score (a long message scores lower, its lead with it)",
     "agree": "1 when no other of the top three carries more of its own phrasing than the best entry does",
+    "own": "share of the message's distinct content words (IDF-weighted) found in the best entry's own phrasings, not only in its answer",
+    "lacks": "the rarest content word of the message that the best entry's phrasings lack, as its IDF over the largest IDF (0: it lacks none)",
 }
 DECISION_KEYS = {"weights", "answer", "choices", "alternatives", "tie", "strong", "fitted"}
 OPTIONAL = {"tie": 0.02, "strong": 0.55}  # keys a hand-written file may leave out

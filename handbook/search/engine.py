@@ -248,7 +248,7 @@ class SearchIndex:
         if telex and telex in self._vocab_set:
             return Token.of(telex)
         if tok.folded.isascii():
-            for suffix in ("s", "es", "ed", "d", "ing", "ly"):
+            for suffix in ("s", "es", "ed", "d", "ing", "ly", "ation", "ment", "ness"):
                 stem = tok.folded[: -len(suffix)]
                 if tok.folded.endswith(suffix) and len(stem) >= 3 and (stem in self._known or stem + "e" in self._known):
                     stem = stem if stem in self._known else stem + "e"

@@ -27,11 +27,15 @@ def measure(index: SearchIndex, q: Query, total: float, scored: list[tuple[float
     unknown = sum(index.unknown_idf for t, s in zip(q.terms, q.stop) if not s and t not in index.idf and t not in index.body_idf)
     doc = index.docs[index._doc_index[first]]
     matched = sum(index.idf.get(t, 0.0) for t in content_terms if t in doc.unigrams)
+    content_idf = sum(index.idf.get(t) or index.body_idf.get(t) or index.unknown_idf for t in content_terms)
     return (("best", round(best, 4)), ("lead", round(best - second[0], 4)), ("meaning", round(meaning, 4)),
             ("meaning_lead", round(meaning - meaning2, 4)), ("coverage", round(min(coverage, 1.0), 4)),
             ("length", round(math.log1p(content), 4)), ("unknown", round(min(unknown / total, 1.0), 4)),
             ("matched", round(math.log1p(matched), 4)), ("lead_share", round((best - second[0]) / best, 4) if best else 0.0),
-            ("agree", float(all(meaning >= carried(index, present, eid) for _, _, eid in scored[1:3]))))
+            ("agree", float(all(meaning >= carried(index, present, eid) for _, _, eid in scored[1:3]))),
+            ("own", round(matched / content_idf, 4) if content_idf else 0.0),
+            ("lacks", round(max((index.idf.get(t) or index.body_idf.get(t) or index.unknown_idf for t in content_terms
+                                 if t not in doc.unigrams), default=0.0) / index.unknown_idf, 4)))
 
 
 def carried(index: SearchIndex, present: set[str], entry_id: str) -> float:
