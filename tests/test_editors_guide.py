@@ -18,6 +18,7 @@ GUIDE = REPO / "content" / "README.md"
 # (module, the calls or function whose string arguments are messages `healthbot check` prints)
 MESSAGE_SOURCES = [
     ("handbook/content/loader.py", "calls"),
+    ("handbook/content/fields.py", "calls"),
     ("handbook/content/facts.py", "calls"),
     ("handbook/content/placeholders.py", "calls"),
     ("handbook/content/markup.py", "calls"),

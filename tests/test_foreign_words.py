@@ -96,7 +96,7 @@ def test_native_script_without_spaces_is_cut_into_known_words(loaded):
 @pytest.mark.parametrize("word", ["koshi", "sekiyu", "hoken", "rosai", "kusuri", "byoin", "necchusho", "sanjae", "boheom", "yakguk"])
 def test_typo_repair_leaves_words_the_lexicon_knows_alone(loaded, word):
     tok = tokens(word)[0]
-    assert loaded.index._repair(tok) == tok
+    assert loaded.index.reader.repair(tok) == tok
 
 
 def test_sekiyu_and_koshi_keep_their_meaning_in_a_search(loaded):

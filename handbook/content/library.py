@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import threading
-from importlib import resources
 from dataclasses import dataclass
+from importlib import resources
 from pathlib import Path
 
 from handbook.content.loader import Content, Problem, load_content
@@ -12,7 +12,6 @@ from handbook.content.model import Handbook
 from handbook.dialogue.texts import Texts
 from handbook.search.engine import SearchIndex
 from handbook.search.lexicon import Lexicon
-
 
 
 def bundled_content() -> Path:

@@ -10,15 +10,14 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import yaml
-
 from handbook.content import facts as facts_mod
 from handbook.content import markup, placeholders, yamlines
 from handbook.content.facts import Facts
-from handbook.search import decision as decision_mod
+from handbook.content.fields import Problem, Report, markup_field, parse, string_lists, text_field, unknown_keys
 from handbook.content.model import COUNTRIES, LANGS, Chapter, Entry, Handbook, Source, Text
 from handbook.dialogue import render
 from handbook.dialogue.texts import Texts, flatten
+from handbook.search import decision as decision_mod
 from handbook.search import lexicon as lexicon_mod
 from handbook.search.lexicon import Lexicon
 
@@ -33,17 +32,6 @@ ENTRY_KEYS = {"id", "title", "questions", "keywords", "answer", "countries", "ur
 REQUIRED_ENTRY_KEYS = ("id", "title", "questions", "answer", "reviewed")
 PART_LIMIT = 1200  # characters per language for the common part and each country part (warning)
 MIN_QUESTIONS = {"vi": 4, "en": 2}
-
-
-@dataclass(frozen=True, order=True)
-class Problem:
-    path: str
-    line: int
-    message: str
-    severity: str = "error"
-
-    def __str__(self) -> str:
-        return f"{self.path}:{self.line}: {self.severity}: {self.message}"
 
 
 @dataclass
@@ -63,111 +51,11 @@ class Content:
         return not self.errors and self.handbook is not None
 
 
-class _Report:
-    def __init__(self, path: Path, root: Path):
-        try:
-            self.path = str(path.relative_to(root.parent))
-        except ValueError:
-            self.path = str(path)
-        self.problems: list[Problem] = []
-
-    def error(self, line: int, message: str) -> None:
-        self.problems.append(Problem(self.path, line, message))
-
-    def warn(self, line: int, message: str) -> None:
-        self.problems.append(Problem(self.path, line, message, "warning"))
-
-
-def _parse(path: Path, report: _Report) -> object:
-    try:
-        data = yamlines.load(path.read_text(encoding="utf-8"))
-        _duplicate_keys(data, report)
-    except yamlines.AliasRefused as exc:
-        report.error(exc.problem_mark.line + 1, str(exc.problem))
-        return None
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
-        line = mark.line + 1 if mark else 1
-        what = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        report.error(line, f"YAML syntax: {what} (check indentation, colons and quotes)")
-        return None
-    except (OSError, UnicodeDecodeError) as exc:
-        report.error(1, f"cannot read the file: {exc}")
-        return None
-    except RecursionError:
-        report.error(1, "YAML nested far too deeply (runaway brackets or indentation?): a handbook file is only a few levels deep")
-        return None
-    return data
-
-
-def _duplicate_keys(node: object, report: _Report) -> None:
-    if isinstance(node, yamlines.LineMap):
-        for key, line in node.duplicates:
-            report.error(line, f"key {key!r} appears twice in the same mapping; keep one")
-        for value in node.values():
-            _duplicate_keys(value, report)
-    elif isinstance(node, list):
-        for value in node:
-            _duplicate_keys(value, report)
-
-
-def _unknown_keys(node: yamlines.LineMap, allowed: set[str], where: str, report: _Report) -> None:
-    for key in node:
-        if key not in allowed:
-            report.error(node.line_of(key), f"unknown key {key!r} in {where} (allowed: {', '.join(sorted(allowed))})")
-
-
-def _text(node: object, line: int, what: str, report: _Report, *, required: bool = True) -> Text | None:
-    if not isinstance(node, dict):
-        if required:
-            report.error(line, f"{what} must be a mapping with vi and en")
-        return None
-    if isinstance(node, yamlines.LineMap):
-        _unknown_keys(node, set(LANGS), what, report)
-    values = {}
-    for lang in LANGS:
-        value = node.get(lang)
-        if not isinstance(value, str) or not value.strip():
-            kind = "missing" if lang not in node else "empty"
-            report.error(getattr(node, "line", line), f"{what}: the {lang!r} text is {kind}")
-        values[lang] = value.strip() if isinstance(value, str) else ""
-    return Text(**values)
-
-
-def _string_lists(node: object, line: int, what: str, report: _Report) -> dict[str, tuple[str, ...]]:
-    out: dict[str, tuple[str, ...]] = {}
-    if node is None:
-        return out
-    if not isinstance(node, dict):
-        report.error(line, f"{what} must be a mapping: vi: [...], en: [...]")
-        return out
-    if isinstance(node, yamlines.LineMap):
-        _unknown_keys(node, set(LANGS), what, report)
-    for lang in LANGS:
-        items = node.get(lang) or []
-        if not isinstance(items, list):
-            report.error(node.line_of(lang) if hasattr(node, "line_of") else line, f"{what}.{lang} must be a list")
-            continue
-        good = []
-        for i, item in enumerate(items):
-            if not isinstance(item, str) or not item.strip():
-                report.error(items.line_of(i) if hasattr(items, "line_of") else line, f"{what}.{lang} item {i + 1} must be non-empty text")
-            else:
-                good.append(item.strip())
-        out[lang] = tuple(good)
-    return out
-
-
-def _markup(text: str, line: int, what: str, report: _Report) -> None:
-    for offset, message in markup.problems(text):
-        report.error(line + offset + 1, f"{what}: {message}")
-
-
-def _entry(node: object, line: int, chapter_id: str, report: _Report, today: datetime.date, facts: Facts) -> Entry | None:
+def _entry(node: object, line: int, chapter_id: str, report: Report, today: datetime.date, facts: Facts) -> Entry | None:
     if not isinstance(node, yamlines.LineMap):
         report.error(line, "each entry must be a mapping (id, title, questions, answer, ...)")
         return None
-    _unknown_keys(node, ENTRY_KEYS, f"entry {node.get('id', '?')!r}", report)
+    unknown_keys(node, ENTRY_KEYS, f"entry {node.get('id', '?')!r}", report)
     for key in REQUIRED_ENTRY_KEYS:
         if key not in node:
             report.error(node.line, f"entry {node.get('id', '?')!r} has no {key!r}")
@@ -178,16 +66,16 @@ def _entry(node: object, line: int, chapter_id: str, report: _Report, today: dat
     elif len(entry_id) > MAX_ID or len((LONGEST_BUTTON_PREFIX + entry_id).encode()) > 64:
         report.error(node.line_of("id"), f"entry id {entry_id!r} is {len(entry_id)} characters; at most {MAX_ID} fit Telegram's 64-byte button data")
     name = f"entry {entry_id!r}"
-    title = _text(node.get("title"), node.line_of("title"), f"{name} title", report) or Text("", "")
-    questions = _string_lists(node.get("questions"), node.line_of("questions"), f"{name} questions", report)
+    title = text_field(node.get("title"), node.line_of("title"), f"{name} title", report) or Text("", "")
+    questions = string_lists(node.get("questions"), node.line_of("questions"), f"{name} questions", report)
     for lang, floor in MIN_QUESTIONS.items():
         if "questions" in node and len(questions.get(lang, ())) < floor:
             report.warn(node.line_of("questions"), f"{name} has {len(questions.get(lang, ()))} {lang} question phrasings; write at least {floor}")
     questions = placeholders.fill_phrasings(node.get("questions"), questions, f"{name} questions", report, facts)
-    keywords = _string_lists(node.get("keywords"), node.line_of("keywords"), f"{name} keywords", report)
+    keywords = string_lists(node.get("keywords"), node.line_of("keywords"), f"{name} keywords", report)
     keywords = placeholders.fill_phrasings(node.get("keywords"), keywords, f"{name} keywords", report, facts)
     answer_node = node.get("answer")
-    answer = _text(answer_node, node.line_of("answer"), f"{name} answer", report) or Text("", "")
+    answer = text_field(answer_node, node.line_of("answer"), f"{name} answer", report) or Text("", "")
     answer = placeholders.fill_text(answer_node, answer, f"{name} answer", report, facts)
     _part_checks(answer_node, answer, f"{name} answer", report)
     countries: dict[str, Text] = {}
@@ -199,7 +87,7 @@ def _entry(node: object, line: int, chapter_id: str, report: _Report, today: dat
             if code not in COUNTRIES:
                 report.error(cnode.line_of(code), f"{name}: country code {code!r} is not one of jp, kr")
                 continue
-            text = _text(part, cnode.line_of(code), f"{name} countries.{code}", report)
+            text = text_field(part, cnode.line_of(code), f"{name} countries.{code}", report)
             if text:
                 countries[code] = placeholders.fill_text(part, text, f"{name} countries.{code}", report, facts, code)
                 _part_checks(part, countries[code], f"{name} countries.{code}", report)
@@ -228,18 +116,18 @@ def _entry(node: object, line: int, chapter_id: str, report: _Report, today: dat
                  report.path, node.line, dict(node.key_lines))
 
 
-def _part_checks(node: object, text: Text, what: str, report: _Report) -> None:
+def _part_checks(node: object, text: Text, what: str, report: Report) -> None:
     if not isinstance(node, yamlines.LineMap):
         return
     for lang in LANGS:
         value = getattr(text, lang)
         raw = node.get(lang)
-        _markup(raw if isinstance(raw, str) else value, placeholders.text_line(node, lang), f"{what}.{lang}", report)
+        markup_field(raw if isinstance(raw, str) else value, placeholders.text_line(node, lang), f"{what}.{lang}", report)
         if len(value) > PART_LIMIT:
             report.warn(node.line_of(lang), f"{what}.{lang} is {len(value)} characters; keep it under about {PART_LIMIT} for a phone")
 
 
-def _sources(node: yamlines.LineMap, name: str, report: _Report) -> tuple[Source, ...]:
+def _sources(node: yamlines.LineMap, name: str, report: Report) -> tuple[Source, ...]:
     items = node.get("sources") or []
     if not items:
         report.warn(node.line, f"{name} has no sources; add where its facts come from")
@@ -251,7 +139,7 @@ def _sources(node: yamlines.LineMap, name: str, report: _Report) -> tuple[Source
             report.error(line, f"{name} source {i + 1} must be {{title: ..., url: https://...}}")
             continue
         if isinstance(item, yamlines.LineMap):
-            _unknown_keys(item, {"title", "url", "country"}, f"{name} source", report)
+            unknown_keys(item, {"title", "url", "country"}, f"{name} source", report)
         if not item["url"].startswith(("http://", "https://")):
             report.error(line, f"{name} source url {item['url']!r} must start with http:// or https://")
         country = item.get("country")
@@ -263,8 +151,8 @@ def _sources(node: yamlines.LineMap, name: str, report: _Report) -> tuple[Source
     return tuple(out)
 
 
-def _chapter_file(path: Path, root: Path, today: datetime.date, report: _Report, facts: Facts) -> Chapter | None:
-    data = _parse(path, report)
+def _chapter_file(path: Path, root: Path, today: datetime.date, report: Report, facts: Facts) -> Chapter | None:
+    data = parse(path, report)
     if data is None and report.problems:
         return None
     match = FILE_RE.match(path.name)
@@ -274,19 +162,19 @@ def _chapter_file(path: Path, root: Path, today: datetime.date, report: _Report,
         what = "is empty" if data is None else "is not a mapping"
         report.error(1, f"the chapter file {what}: write `chapter: {{id, title}}` and `entries: [...]`, or delete the file")
         return None
-    _unknown_keys(data, CHAPTER_KEYS, "the chapter file", report)
+    unknown_keys(data, CHAPTER_KEYS, "the chapter file", report)
     info = data.get("chapter")
     if not isinstance(info, yamlines.LineMap):
         report.error(data.line_of("chapter"), "missing `chapter: {id: ..., title: {vi: ..., en: ...}}`")
         return None
-    _unknown_keys(info, CHAPTER_INFO_KEYS, "chapter", report)
+    unknown_keys(info, CHAPTER_INFO_KEYS, "chapter", report)
     chapter_id = info.get("id")
     if not isinstance(chapter_id, str) or not ID_RE.match(chapter_id):
         report.error(info.line_of("id"), f"chapter id {chapter_id!r} must be kebab-case")
         chapter_id = str(chapter_id)
     elif match and match.group(2) != chapter_id:
         report.error(info.line_of("id"), f"chapter id {chapter_id!r} does not match the file name {path.name!r}")
-    title = _text(info.get("title"), info.line_of("title"), f"chapter {chapter_id!r} title", report) or Text("", "")
+    title = text_field(info.get("title"), info.line_of("title"), f"chapter {chapter_id!r} title", report) or Text("", "")
     entries_node = data.get("entries")
     if not isinstance(entries_node, list) or not entries_node:
         report.error(data.line_of("entries"), f"chapter {chapter_id!r} has no entries")
@@ -295,7 +183,7 @@ def _chapter_file(path: Path, root: Path, today: datetime.date, report: _Report,
     return Chapter(chapter_id, title, tuple(e for e in entries if e))
 
 
-def _cross_checks(chapters: list[Chapter], texts: Texts | None, reports: dict[str, _Report]) -> None:
+def _cross_checks(chapters: list[Chapter], texts: Texts | None, reports: dict[str, Report]) -> None:
     seen: dict[str, Entry] = {}
     chapter_ids: set[str] = set()
     for chapter in chapters:
@@ -321,7 +209,7 @@ def _cross_checks(chapters: list[Chapter], texts: Texts | None, reports: dict[st
                 _length_check(entry, texts, report)
 
 
-def _length_check(entry: Entry, texts: Texts, report: _Report) -> None:
+def _length_check(entry: Entry, texts: Texts, report: Report) -> None:
     for lang in LANGS:
         for country in (*entry.countries, None):
             try:
@@ -335,16 +223,16 @@ def _length_check(entry: Entry, texts: Texts, report: _Report) -> None:
                 return
 
 
-def _load_side_file(path: Path, root: Path, reports: dict[str, _Report]) -> object:
-    report = _Report(path, root)
+def _load_side_file(path: Path, root: Path, reports: dict[str, Report]) -> object:
+    report = Report(path, root)
     reports[str(path)] = report
     if not path.exists():
         report.error(1, f"missing {path.name}: the content directory needs it")
         return None
-    return _parse(path, report)
+    return parse(path, report)
 
 
-def _load_facts(root: Path, reports: dict[str, _Report], today: datetime.date) -> Facts:
+def _load_facts(root: Path, reports: dict[str, Report], today: datetime.date) -> Facts:
     data = _load_side_file(root / "facts.yaml", root, reports)
     if data is None:
         return Facts()
@@ -365,7 +253,7 @@ def load_content(root: str | Path, *, today: datetime.date | None = None) -> Con
             problem = Problem(str(root), 0, f"{str(root)!r} is a file, not a directory: pass the content folder (the one holding "
                                             "handbook/, lexicon.yaml and interface.yaml), or nothing for the bundled handbook")
         return Content(None, None, None, [problem])
-    reports: dict[str, _Report] = {}
+    reports: dict[str, Report] = {}
     facts = _load_facts(root, reports, today)
     texts_data = _load_side_file(root / "interface.yaml", root, reports)
     texts = None
@@ -395,10 +283,10 @@ def load_content(root: str | Path, *, today: datetime.date | None = None) -> Con
                 reports[str(root / "interface.yaml")].error(1, f"smalltalk kind {kind!r} needs a reply text `smalltalk.{kind}` (vi and en)")
     files = sorted((root / "handbook").glob("*.yaml"))
     if not files:
-        reports.setdefault("handbook", _Report(root / "handbook", root)).error(0, f"no chapter files in {root / 'handbook'}")
+        reports.setdefault("handbook", Report(root / "handbook", root)).error(0, f"no chapter files in {root / 'handbook'}")
     chapters = []
     for path in files:
-        report = _Report(path, root)
+        report = Report(path, root)
         reports[report.path] = report
         chapter = _chapter_file(path, root, today, report, facts)
         if chapter:

@@ -14,16 +14,17 @@ import math
 import re
 import unicodedata
 from collections import Counter
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
 from rapidfuzz import fuzz, process
 
 from handbook.content.model import Handbook
 from handbook.search import features
 from handbook.search.decision import Decision
-from handbook.search.language import LanguageGuesser, looks_vietnamese
-from handbook.search.lexicon import Lexicon, Token, tokens
-from handbook.search.textnorm import fold, singular, telex_fold, words
+from handbook.search.language import LanguageGuesser
+from handbook.search.lexicon import Lexicon
+from handbook.search.query import Query, Reader
+from handbook.search.textnorm import fold, words
 
 ANSWER, CHOICES, NONE, SMALLTALK = "answer", "choices", "none", "smalltalk"
 BODY_CREDIT = 0.5  # a query word found only in an entry's answer counts half
@@ -99,28 +100,6 @@ class _Prepared:
     total: float  # the IDF weight coverage is divided by
 
 
-@dataclass(slots=True)
-class Query:
-    tokens: list[Token]
-    terms: list[str]  # folded, after abbreviations, repair and synonyms; country words left out
-    toned: list[str]  # the same terms in toned form
-    exact: list[bool]  # per term: typed with diacritics, so only the toned form matches fully
-    stop: list[bool]  # per term: a filler word (see Lexicon.is_stopword)
-    country: str | None
-    danger: list[str]  # entry ids named by danger signs ("" for a sign with no entry)
-    calm: bool = False  # a calm mention (prevention, the past, a how-to question): an urgent entry alone is not an alarm
-    smalltalk: str | None = None  # the kind, when the message is nothing but small talk
-
-    @property
-    def fillers(self) -> set[str]:
-        """Terms that are filler words wherever they occur in the query."""
-        return {t for t, s in zip(self.terms, self.stop) if s} - {t for t, s in zip(self.terms, self.stop) if not s}
-
-    @property
-    def urgent(self) -> bool:
-        return bool(self.danger)
-
-
 _DIGITS = re.compile(r"\d{3,}")
 
 
@@ -131,6 +110,7 @@ class SearchIndex:
                  decision: Decision | None = None):
         self.handbook = handbook
         self.lexicon = lexicon
+        self.reader = Reader(lexicon)
         self.thresholds = thresholds or Thresholds()
         self.decision = decision or Decision()
         self.docs: list[_Doc] = []
@@ -173,91 +153,22 @@ class SearchIndex:
             for t, tf in d.terms.items():
                 self.postings.setdefault(t, {})[i] = tf * (K1 + 1) / (tf + length_norm)
         self.max_norm = {t: max(posting.values()) for t, posting in self.postings.items()}
-        self.vocab = sorted(t for t in self.idf if "_" not in t)
-        self._vocab_set = set(self.vocab)
         body_df = Counter(t for d in self.docs for t in d.body)
         self.body_idf = {t: math.log(1 + (n - c + 0.5) / (c + 0.5)) for t, c in body_df.items()}
         self.body_postings: dict[str, dict[int, float]] = {}
         for i, d in enumerate(self.docs):
             for t in d.body:
                 self.body_postings.setdefault(t, {})[i] = 1.0
-        self._known = self._vocab_set | set(self.body_idf) | lexicon.words | _phrase_words(lexicon.fillers) | _phrase_words(lexicon.smalltalk)
-        self._toned_known = set().union(*(d.toned for d in self.docs)) | lexicon.toned_words
+        vocab = sorted(t for t in self.idf if "_" not in t)
+        known = set(vocab) | set(self.body_idf) | lexicon.words | _phrase_words(lexicon.fillers) | _phrase_words(lexicon.smalltalk)
+        self.reader.learn(vocab=vocab, known=known, toned_known=set().union(*(d.toned for d in self.docs)) | lexicon.toned_words)
         self._doc_index = {d.entry_id: i for i, d in enumerate(self.docs)}
         lexicon.signs.use_entries(set(self._doc_index))
         self.language = LanguageGuesser(frozenset(vi_words | (lexicon.words - en_words)), frozenset(en_words))
 
-    # --- analysis -------------------------------------------------------------------------------
     def analyse(self, text: str, *, indexing: bool = False) -> Query:
-        """A query's terms, country and danger signs; for the handbook's own text (indexing) only the
-        terms, without typo repair."""
-        lex = self.lexicon
-        toks = [x for t in lex.split(tokens(text)) for x in lex.expand(t)]
-        if not indexing:
-            toks = [self._repair(t) for t in toks]
-            # a word typed with diacritics that the handbook does not know is a typo: match it folded
-            toks = [replace(t, exact=False) if t.exact and t.toned not in self._toned_known else t for t in toks]
-        country_spans = lex.countries.find_all(toks)
-        in_country = {i for s, e, _ in country_spans for i in range(s, e)}
-        syn = {s: (e, canon) for s, e, canon in lex.synonyms.find_all(toks)}
-        chat_kind = None
-        if not indexing:  # greetings, politeness, who and where: they weigh nothing
-            talk = lex.smalltalk.find_all(toks)
-            kinds = [kind for _, _, kind in talk]  # "hello, who are you?" is a "who": the greeting only opens it
-            chat_kind = next((k for k in kinds if k != "greeting"), kinds[0] if kinds else None)
-            # a filler never cuts a synonym in two: "dạ" opens a sentence, but not in "đau dạ dày"
-            cut = [(s, e) for s, e, _ in lex.fillers.find_all(toks)
-                   if not any(s < se and ss < e and not (s <= ss and se <= e) for ss, (se, _) in syn.items())]
-            filler = {i for s, e in cut for i in range(s, e)}
-            said = filler | {i for s, e, _ in talk for i in range(s, e)}
-            rest = [t for i, t in enumerate(toks) if i not in said and i not in in_country and not lex.is_stopword(t)]
-            chat_kind = (chat_kind or "greeting") if said and not rest else None
-            in_country |= filler
-        kept: list[Token] = []
-        i = 0
-        while i < len(toks):
-            if i in syn:
-                end, canon = syn[i]
-                if not any(k in in_country for k in range(i, end)):
-                    kept.extend(canon)
-                i = end
-                continue
-            if i not in in_country:
-                kept.append(toks[i])
-            i += 1
-        kept = [self._singular(t) for t in kept]
-        if indexing:
-            return Query(toks, [t.folded for t in kept], [t.toned for t in kept], [], [], None, [])
-        stop = [lex.is_stopword(t) for t in kept]
-        danger, calm = lex.signs.found(toks)
-        only_talk = chat_kind if chat_kind and not danger else None
-        return Query(toks, [t.folded for t in kept], [t.toned for t in kept], [t.exact and t.marked for t in kept],
-                     stop, lex.country_of(toks), danger, calm, only_talk)
-
-    def _singular(self, tok: Token) -> Token:
-        if tok.marked or tok.folded in self.lexicon.words or tok.folded in self.lexicon.stopwords:
-            return tok
-        one = singular(tok.folded)
-        return tok if one == tok.folded else replace(tok, folded=one, toned=one)
-
-    def _repair(self, tok: Token) -> Token:
-        """Telex typed with the input method off, an English inflection, or a typo of a handbook word."""
-        if tok.folded in self._known or tok.folded.isdigit():
-            return tok
-        telex = telex_fold(tok.folded)
-        if telex and telex in self._vocab_set:
-            return Token.of(telex)
-        if tok.folded.isascii():
-            for suffix in ("s", "es", "ed", "d", "ing", "ly", "ation", "ment", "ness"):
-                stem = tok.folded[: -len(suffix)]
-                if tok.folded.endswith(suffix) and len(stem) >= 3 and (stem in self._known or stem + "e" in self._known):
-                    stem = stem if stem in self._known else stem + "e"
-                    return Token(tok.text, stem, stem, False)
-        if len(tok.folded) >= 4 and tok.folded.isascii() and not looks_vietnamese(tok.folded):
-            hit = process.extractOne(tok.folded, self.vocab, scorer=fuzz.ratio, score_cutoff=80)
-            if hit and abs(len(hit[0]) - len(tok.folded)) <= 2:
-                return Token(tok.text, hit[0], hit[0], False)
-        return tok
+        """A query's terms, country and danger signs (see query.Reader)."""
+        return self.reader.read(text, indexing=indexing)
 
     # --- scoring --------------------------------------------------------------------------------
     def _weight(self, term: str, stop: bool) -> float:

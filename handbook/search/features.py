@@ -10,7 +10,8 @@ import math
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from handbook.search.engine import Query, SearchIndex
+    from handbook.search.engine import SearchIndex
+    from handbook.search.query import Query
 
 
 def measure(index: SearchIndex, q: Query, total: float, scored: list[tuple[float, float, str]]) -> tuple[tuple[str, float], ...]:
