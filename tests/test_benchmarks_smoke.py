@@ -62,3 +62,15 @@ def test_a_quick_run_leaves_the_tracked_figures_alone():
     assert ignored.returncode == 0, f"{quick} is not git-ignored"
     assert parse_args(["--quick", "--output", "x.json"]).output == Path("x.json")
 
+
+
+def test_a_weight_sweep_reports_the_regression_set_and_puts_the_weight_back(content_dir):
+    from benchmarks.sweep import sweep
+    from handbook.search import engine
+
+    before = engine.W_KEYWORD
+    (value, figures), = sweep("W_KEYWORD", [0.0], content_dir)
+    assert value == 0.0 and 0.5 < figures["top1"] <= 1.0 and figures["answered_right"] <= figures["top1"]
+    assert engine.W_KEYWORD == before
+    with pytest.raises(SystemExit, match="not a numeric weight"):
+        sweep("NO_SUCH_WEIGHT", [1.0], content_dir)

@@ -251,3 +251,15 @@ def test_the_specific_entry_leads_though_cost_or_insurance_words_are_in_the_mess
                                    "how long does it take to renew a residence card"])
 def test_a_residence_card_question_borrowing_the_handbook_words_is_not_answered_with_an_entry(loaded, query):
     assert loaded.index.search(query).outcome != ANSWER, query
+
+
+def test_an_entry_keyword_found_whole_lifts_that_entry_only(loaded, monkeypatch):
+    from handbook.search import engine
+
+    query = "đổi công ty thì hoken sho cũ còn dùng được không"  # hoken sho: the insurance card, a keyword
+    with_keywords = {h.id: h.score for h in loaded.index.search(query, limit=10).hits}
+    monkeypatch.setattr(engine, "W_KEYWORD", 0.0)
+    without = {h.id: h.score for h in loaded.index.search(query, limit=10).hits}
+    assert max(with_keywords, key=with_keywords.get) == "health-insurance"
+    assert with_keywords["health-insurance"] > without["health-insurance"]
+    assert with_keywords["workplace-injury"] == without["workplace-injury"]  # none of its keywords is in the message

@@ -37,6 +37,7 @@ BODY_WEIGHT = 0.3  # an answer word's share of its IDF in the candidates' BM25
 # the score: IDF-weighted coverage, bigram coverage, nearest phrasing, title
 W_COVERAGE, W_BIGRAMS, W_SIMILARITY, W_TITLE = 0.45, 0.20, 0.25, 0.10
 W_BM25 = 0.1  # the candidate's BM25 score as a share of the best candidate's
+W_KEYWORD = 0.07  # an entry keyword found whole in the message, as a share of the best such find
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,6 +86,7 @@ class _Doc:
     body: set = field(default_factory=set)  # words of the answers only: weaker evidence
     phrasings: list = field(default_factory=list)  # analysed strings for the rerank, words sorted
     meanings: list = field(default_factory=list)  # per phrasing: its content words, for how much of it a query carries
+    keywords: dict = field(default_factory=dict)  # analysed keyword (a tuple of terms) -> the IDF of its words
     length: int = 0
 
 
@@ -129,6 +131,9 @@ class SearchIndex:
                         doc.meanings.append(tuple(dict.fromkeys(t for t, tn in zip(q.terms, q.toned) if tn not in lexicon.stopwords_toned)))
                     doc.terms.update(_with_bigrams(q.terms))
                     doc.toned.update(q.toned)
+            for keyword in [*entry.keywords.get("vi", ()), *entry.keywords.get("en", ())]:
+                if kw := tuple(self.analyse(keyword, indexing=True).terms):
+                    doc.keywords[kw] = 0.0
             doc.titles = [_sorted(self.analyse(t, indexing=True).terms) for t in (entry.title.vi, entry.title.en)]
             bodies = [entry.answer.vi, entry.answer.en, *(p.vi for p in entry.countries.values()), *(p.en for p in entry.countries.values())]
             doc.terms.update(_DIGITS.findall(" ".join(bodies)))  # phone numbers and codes name their entry
@@ -153,6 +158,9 @@ class SearchIndex:
             for t, tf in d.terms.items():
                 self.postings.setdefault(t, {})[i] = tf * (K1 + 1) / (tf + length_norm)
         self.max_norm = {t: max(posting.values()) for t, posting in self.postings.items()}
+        for d in self.docs:
+            d.keywords = {kw: sum(self.idf.get(t, 0.0) for t in kw) for kw in d.keywords}
+        self.longest_keyword = max((len(kw) for d in self.docs for kw in d.keywords), default=0)
         body_df = Counter(t for d in self.docs for t in d.body)
         self.body_idf = {t: math.log(1 + (n - c + 0.5) / (c + 0.5)) for t, c in body_df.items()}
         self.body_postings: dict[str, dict[int, float]] = {}
@@ -279,13 +287,16 @@ class SearchIndex:
 
         `candidates` maps each to its BM25 score as a share of the best candidate's (a share of it is part
         of the evidence: BM25 saturates repeated words and favours the entry that is about them, not a
-        general one that mentions many). Candidates are taken in order of their word-level evidence; the
-        string-level part adds at most
+        general one that mentions many). An entry's keyword found whole in the message adds a little (the
+        editors named it as what the entry is about: "rosai" is the scheme's entry more than the injury's).
+        Candidates are taken in order of their word-level evidence; the string-level part adds at most
         W_SIMILARITY + W_TITLE, so a candidate whose evidence plus that cannot beat the `keep`-th best
         full score so far is skipped without the string comparisons. The ranking is exactly that of
         scoring them all.
         """
-        partial = sorted(((ev + W_BM25 * candidates[i], cov, i) for i in candidates for ev, cov in [self._evidence(q, p, self.docs[i])]),
+        found = self._keywords_found(q, candidates)
+        partial = sorted(((ev + W_BM25 * candidates[i] + W_KEYWORD * found.get(i, 0.0), cov, i)
+                          for i in candidates for ev, cov in [self._evidence(q, p, self.docs[i])]),
                          key=lambda x: (-x[0], x[2]))
         best: list[float] = []  # min-heap of the `keep` best full scores outside the danger entries
         scored = []
@@ -301,6 +312,15 @@ class SearchIndex:
             if i not in danger:
                 (heapq.heappush if len(best) < keep else heapq.heappushpop)(best, score)
         return scored
+
+    def _keywords_found(self, q: Query, candidates: dict[int, float]) -> dict[int, float]:
+        """Per candidate: the IDF weight of its weightiest keyword found whole in the query, as a share of
+        the largest among the candidates (empty when none is found)."""
+        n = len(q.terms)
+        spans = {tuple(q.terms[s:s + k]) for k in range(1, min(self.longest_keyword, n) + 1) for s in range(n - k + 1)}
+        found = {i: max((w for kw, w in self.docs[i].keywords.items() if kw in spans), default=0.0) for i in candidates}
+        top = max(found.values(), default=0.0)
+        return {i: w / top for i, w in found.items() if w} if top else {}
 
     def search(self, text: str, *, limit: int = 5, lang: str | None = None) -> SearchResult:
         q = self.analyse(text)
