@@ -130,7 +130,8 @@ class _Pools:
         for e in entries:
             for lang in ("vi", "en"):
                 for text in (*e.questions.get(lang, ()), e.title.get(lang)):
-                    self.words[lang].extend(text.split())
+                    # no digits: two numbers side by side ("119 119") would read as an unpublished phone number
+                    self.words[lang].extend(w for w in text.split() if not any(c.isdigit() for c in w))
                 self.keywords[lang].extend(e.keywords.get(lang, ()))
 
 
