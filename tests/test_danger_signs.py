@@ -31,6 +31,7 @@ SIGNS = {
         "chú làm cùng ngã gục ngoài nắng, nói lảm nhảm",
         "chu lam cung nga guc ngoai nang",
         "a guy collapsed in the heat on the site",
+        "anh ấy làm ngoài nắng cả trưa rồi nằm vật ra đất",
     ],
     "poisoning": [
         "con bé uống cả lọ thuốc hạ sốt",
@@ -69,6 +70,21 @@ SIGNS = {
         "thôi kết thúc tất cả cho xong",
         "everyone would be better off without me",
         "i just want to disappear forever",
+    ],
+    "workplace-injury": [
+        "anh làm cùng bị máy cuốn cả cánh tay vào, máu nhiều lắm",
+        "my coworker's sleeve got pulled into the machine with his arm",
+    ],
+    "stomach-pain": [
+        "đau bụng dưới bên phải dữ dội từ chiều, giờ còn sốt",
+        "sharp pain in the lower right of my belly, i can't stand up",
+    ],
+    "headache": [
+        "tự nhiên đau đầu như muốn nổ tung, chưa bao giờ bị thế",
+        "suddenly the worst headache of my life",
+    ],
+    "first-aid-bleeding": [
+        "cut my hand on a blade, it bleeds a lot",
     ],
     "sexual-violence": [
         "em bị anh quản lý cưỡng hiếp tối qua",
@@ -243,3 +259,20 @@ def test_a_sign_with_its_own_negation_still_raises_the_alarm(loaded, text):
                                   "goi xe cap cuu khi co nguoi bi thuong thi noi gi"])
 def test_a_medicine_for_a_known_illness_or_when_something_happens_is_no_alarm(loaded, text):
     assert not loaded.lexicon.is_urgent(tokens(text)), text
+
+
+@pytest.mark.parametrize("text", ["i threw up blood twice this morning", "sáng nay em mửa ra máu"])
+def test_vomiting_blood_raises_the_alarm_even_without_an_entry_of_its_own(loaded, text):
+    assert loaded.index.search(text).urgent, text
+
+
+@pytest.mark.parametrize("text", ["sơ cứu thế nào khi bị say nắng", "cách sơ cứu người bị điện giật",
+                                  "người ta bảo chết đuối thì dốc ngược người lên, có thật không",
+                                  "first aid for heat stroke at a building site"])
+def test_asking_how_to_give_first_aid_or_whether_a_belief_is_true_is_no_alarm(loaded, text):
+    assert not loaded.index.search(text).urgent, text
+
+
+@pytest.mark.parametrize("text", ["hôm nay bị kẹp ngón tay vào máy ép, hơi sưng", "mổ ruột thừa bên này hết bao nhiêu tiền"])
+def test_a_crushed_finger_or_a_cost_question_is_no_alarm(loaded, text):
+    assert not loaded.index.search(text).urgent, text
