@@ -161,7 +161,8 @@ def render(results: dict) -> str:
         ]
         ours = next((r for r in results["search"] if r["method"] == "ours" and r["size_label"] == "real"), None)
         if ours and ours.get("oos_none") is not None:
-            out.append(f"(ours also rejects out-of-scope dev queries: {report.pct(ours['oos_none'])} get no answer; the baselines always answer)")
+            out.append(f"(ours gives no direct answer to {report.pct(ours.get('oos_not_answered'))} of the out-of-scope dev queries "
+                       f"({report.pct(ours['oos_none'])} get \"not found\", the rest small talk or did-you-mean choices); the baselines always answer)")
     if "startup" in results:
         st = results["startup"]
         out += ["", f"START-UP  library.load in a fresh process; bare interpreter peak RSS {st['baseline_rss_mb']} MB",

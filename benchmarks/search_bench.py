@@ -128,6 +128,7 @@ class MethodResult:
     mean_ms: float
     qps: float
     oos_none: float | None = None  # ours only: out-of-scope dev queries answered "none"
+    oos_not_answered: float | None = None  # ours only: out-of-scope dev queries given no direct answer (none, small talk, choices)
     latencies: list[float] = field(default_factory=list, repr=False)  # ms, in the order of the queries
 
     def to_dict(self) -> dict:
@@ -168,10 +169,11 @@ def run_method(name: str, handbook: Handbook, lexicon: Lexicon, queries: list[Qu
         t[0] += 1
         t[1] += bool(first) and first[0] in q.expect
         t[2] += any(i in q.expect for i in top3)
-    oos_none = None
+    oos_none = oos_not_answered = None
     if name == "ours":
-        oos = [q for q in queries if q.source == "dev" and not q.in_scope]
-        oos_none = _share(sum(method.index.search(q.text).outcome == "none" for q in oos), len(oos))
+        oos = [method.index.search(q.text).outcome for q in queries if q.source == "dev" and not q.in_scope]
+        oos_none = _share(sum(o == "none" for o in oos), len(oos))
+        oos_not_answered = _share(sum(o != "answer" for o in oos), len(oos))
     total_s = sum(latencies) / 1000
     d, g = tally["dev"], tally["gen"]
     return MethodResult(
@@ -179,7 +181,7 @@ def run_method(name: str, handbook: Handbook, lexicon: Lexicon, queries: list[Qu
         d[0], _share(d[1], d[0]), _share(d[2], d[0]), g[0], _share(g[1], g[0]), _share(g[2], g[0]),
         round(percentile(latencies, 50), 4), round(percentile(latencies, 99), 4),
         round(sum(latencies) / max(len(latencies), 1), 4), round(len(latencies) / total_s, 1) if total_s else float("inf"),
-        oos_none, latencies,
+        oos_none, oos_not_answered, latencies,
     )
 
 

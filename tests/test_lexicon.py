@@ -161,3 +161,11 @@ def test_a_filler_word_typed_with_diacritics_is_told_apart_from_its_twin(loaded,
 
 def test_a_filler_word_typed_without_diacritics_stays_a_filler(loaded):
     assert all(loaded.lexicon.is_stopword(t) for t in tokens("can bao co"))
+
+
+@pytest.mark.parametrize(("with_time", "without"), [("mấy tuần nay mất ngủ triền miên", "mất ngủ"),
+                                                    ("my back has hurt for weeks", "my back has hurt")])
+def test_how_long_something_has_lasted_weighs_nothing(loaded, with_time, without):
+    assert loaded.index.analyse(with_time).terms == loaded.index.analyse(without).terms
+    result = loaded.index.search(with_time)
+    assert result.answered and result.best.id == loaded.index.search(without).best.id
