@@ -160,7 +160,15 @@ class SearchIndex:
         self.max_norm = {t: max(posting.values()) for t, posting in self.postings.items()}
         for d in self.docs:
             d.keywords = {kw: sum(self.idf.get(t, 0.0) for t in kw) for kw in d.keywords}
-        self.longest_keyword = max((len(kw) for d in self.docs for kw in d.keywords), default=0)
+        self.keyword_entries: dict[tuple[str, ...], list[tuple[int, float]]] = {}  # keyword -> [(entry number, weight)]
+        for i, d in enumerate(self.docs):
+            for kw, weight in d.keywords.items():
+                self.keyword_entries.setdefault(kw, []).append((i, weight))
+        self.longest_keyword = max((len(kw) for kw in self.keyword_entries), default=0)
+        # per entry, per phrasing: (IDF total, ((word, IDF), ...)), for how much of a phrasing a query carries
+        self.meaning_weights = [[(sum(w for _, w in pairs), pairs) for words in d.meanings
+                                 if (pairs := tuple((t, self.idf.get(t, 1.0)) for t in words)) and sum(w for _, w in pairs)]
+                                for d in self.docs]
         body_df = Counter(t for d in self.docs for t in d.body)
         self.body_idf = {t: math.log(1 + (n - c + 0.5) / (c + 0.5)) for t, c in body_df.items()}
         self.body_postings: dict[str, dict[int, float]] = {}
@@ -316,11 +324,15 @@ class SearchIndex:
     def _keywords_found(self, q: Query, candidates: dict[int, float]) -> dict[int, float]:
         """Per candidate: the IDF weight of its weightiest keyword found whole in the query, as a share of
         the largest among the candidates (empty when none is found)."""
-        n = len(q.terms)
-        spans = {tuple(q.terms[s:s + k]) for k in range(1, min(self.longest_keyword, n) + 1) for s in range(n - k + 1)}
-        found = {i: max((w for kw, w in self.docs[i].keywords.items() if kw in spans), default=0.0) for i in candidates}
+        n, terms = len(q.terms), q.terms
+        found: dict[int, float] = {}
+        for k in range(1, min(self.longest_keyword, n) + 1):
+            for s in range(n - k + 1):
+                for i, weight in self.keyword_entries.get(tuple(terms[s:s + k]), ()):
+                    if i in candidates and weight > found.get(i, 0.0):
+                        found[i] = weight
         top = max(found.values(), default=0.0)
-        return {i: w / top for i, w in found.items() if w} if top else {}
+        return {i: w / top for i, w in found.items()} if top else {}
 
     def search(self, text: str, *, limit: int = 5, lang: str | None = None) -> SearchResult:
         q = self.analyse(text)

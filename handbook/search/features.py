@@ -41,10 +41,7 @@ def measure(index: SearchIndex, q: Query, total: float, scored: list[tuple[float
 
 def carried(index: SearchIndex, present: set[str], entry_id: str) -> float:
     """The largest share (IDF-weighted) of one of the entry's phrasings whose content words the query holds."""
-    doc = index.docs[index._doc_index[entry_id]]
     best = 0.0
-    for words in doc.meanings:
-        total = sum(index.idf.get(t, 1.0) for t in words)
-        if total:
-            best = max(best, sum(index.idf.get(t, 1.0) for t in words if t in present) / total)
+    for total, weighted in index.meaning_weights[index._doc_index[entry_id]]:
+        best = max(best, sum(w for t, w in weighted if t in present) / total)
     return best
