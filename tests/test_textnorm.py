@@ -89,7 +89,8 @@ def test_tokenisation_keeps_kana_and_hangul_runs():
     assert words("日本 병원 がんばって") == ["日本", "병원", "がんばって"]
 
 
-@pytest.mark.parametrize(("typed", "meant"), [("benhj", "benh"), ("vieenj", "vien"), ("ddau", "dau"), ("suwcs", "suc")])
+@pytest.mark.parametrize(("typed", "meant"), [("benhj", "benh"), ("vieenj", "vien"), ("ddau", "dau"), ("suwcs", "suc"),
+                                            ("lwng", "lung"), ("nhwngx", "nhung"), ("thw", "thu")])
 def test_telex_typed_with_the_input_method_off_is_repaired(typed, meant):
     assert telex_fold(typed) == meant
 

@@ -97,6 +97,8 @@ def telex_fold(token: str) -> str | None:
         out = out[:-1]
     for pair, single in _TELEX_PAIRS:
         out = out.replace(pair, single)
-    if out.endswith("w"):
+    if "w" in out and not any(v in out.replace("w", "") for v in "aeiouy"):
+        out = out.replace("w", "u")  # a lone w is ư: "lwng" is lưng, "nhwng" những
+    elif out.endswith("w"):
         out = out[:-1]
     return out if out != token else None
