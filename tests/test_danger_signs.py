@@ -276,3 +276,24 @@ def test_asking_how_to_give_first_aid_or_whether_a_belief_is_true_is_no_alarm(lo
 @pytest.mark.parametrize("text", ["hôm nay bị kẹp ngón tay vào máy ép, hơi sưng", "mổ ruột thừa bên này hết bao nhiêu tiền"])
 def test_a_crushed_finger_or_a_cost_question_is_no_alarm(loaded, text):
     assert not loaded.index.search(text).urgent, text
+
+
+@pytest.mark.parametrize(("text", "entry"), [
+    ("tối qua em bị ông chủ nhà cưỡng ép trong phòng, giờ em sợ lắm", "sexual-violence"),
+    ("con bé uống nguyên vỉ thuốc hạ sốt rồi", "poisoning"),
+    ("my roommate drink pesticide, he is vomiting", "poisoning"),
+    ("she cant breath after eating shrimp, her lips swelling", "severe-allergy"),
+    ("honestly everyone better without me, i won't be here anymore", "suicide-crisis"),
+    ("vết cắt sâu ở bắp chân, máu chảy mãi không cầm", "first-aid-bleeding"),
+])
+def test_more_everyday_wordings_of_a_danger_raise_the_alarm(loaded, text, entry):
+    result = loaded.index.search(text)
+    assert result.urgent and entry in loaded.index.analyse(text).danger, (text, loaded.index.analyse(text).danger)
+
+
+@pytest.mark.parametrize("text", ["bị hóc xương cá từ sáng, vẫn thở bình thường nhưng nuốt vướng",
+                                  "nếu anh ấy lên cơn co giật ở chỗ làm thì em nên làm gì",
+                                  "em bị cưỡng ép làm thêm giờ cả chủ nhật",
+                                  "cho em số đường dây phòng chống tự tử để lưu giúp bạn"])
+def test_still_breathing_a_hypothetical_or_forced_overtime_is_no_alarm(loaded, text):
+    assert not loaded.index.search(text).urgent, text

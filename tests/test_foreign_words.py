@@ -40,6 +40,8 @@ MEANINGS = [
     ("oegugin deungnokjeung", "thẻ đăng ký người nước ngoài"),
     ("외국인등록증", "thẻ đăng ký người nước ngoài"),
     ("chulguk mangi boheom", "bảo hiểm xuất cảnh"),
+    ("yasumi", "nghỉ"), ("kyuryo", "lương"), ("shobyo teate", "trợ cấp ốm đau"), ("suimin-yaku", "thuốc ngủ"),
+    ("허리", "lưng"), ("byeongga", "nghỉ ốm"),
 ]
 
 
