@@ -209,3 +209,17 @@ def test_a_small_talk_list_with_a_bare_yes_is_explained(content_copy):
 @pytest.mark.parametrize("message", ["ad ơi cảm ơn ad nhiều nhé, em làm theo hướng dẫn đỡ rồi", "chào buổi tối", "good night bot"])
 def test_thanks_after_help_and_evening_greetings_are_small_talk(loaded, message):
     assert loaded.index.search(message).outcome == SMALLTALK
+
+
+@pytest.mark.parametrize("text", ["chủ nhà không trả lại tiền cọc phải làm sao", "how to send money home cheap",
+                                  "muốn đổi visa sang kỹ năng đặc định thì làm thế nào"])
+def test_a_message_all_about_a_topic_the_handbook_leaves_out_gets_no_entry(loaded, text):
+    result = loaded.index.search(text)
+    assert not result.answered, (text, result.outcome, result.hits[:2])
+
+
+def test_off_topic_words_weigh_by_their_share_of_the_message(loaded):
+    read = loaded.index.analyse
+    all_rent = read("thuê nhà cần đặt cọc bao nhiêu").off_topic
+    health_and_visa = read("đang điều trị lao phổi thì có bị hủy visa không").off_topic
+    assert all_rent > health_and_visa > 0.0 == read("đau bụng đi ngoài nhiều lần").off_topic

@@ -36,7 +36,8 @@ def measure(index: SearchIndex, q: Query, total: float, scored: list[tuple[float
             ("agree", float(all(meaning >= carried(index, present, eid) for _, _, eid in scored[1:3]))),
             ("own", round(matched / content_idf, 4) if content_idf else 0.0),
             ("lacks", round(max((index.idf.get(t) or index.body_idf.get(t) or index.unknown_idf for t in content_terms
-                                 if t not in doc.unigrams), default=0.0) / index.unknown_idf, 4)))
+                                 if t not in doc.unigrams), default=0.0) / index.unknown_idf, 4)),
+            ("off_topic", q.off_topic))
 
 
 def carried(index: SearchIndex, present: set[str], entry_id: str) -> float:

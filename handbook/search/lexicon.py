@@ -19,7 +19,8 @@ from handbook.search.textnorm import fold, toned, words
 __all__ = ["COUNTRIES", "Lexicon", "PhraseMatcher", "Token", "build", "load", "problems_in", "tokens"]
 
 COUNTRIES = ("jp", "kr")
-LEXICON_KEYS = {"abbreviations", "synonyms", "foreign_words", "countries", "danger_signs", "stopwords", "fillers", "smalltalk"}
+LEXICON_KEYS = {"abbreviations", "synonyms", "foreign_words", "countries", "danger_signs", "stopwords", "fillers", "smalltalk",
+                "off_topic"}
 
 
 def script_country(toks: list[Token]) -> str | None:
@@ -46,6 +47,7 @@ class Lexicon:
     fillers: PhraseMatcher = field(default_factory=PhraseMatcher)  # greetings, who I am, where, when: weigh nothing
     smalltalk: PhraseMatcher = field(default_factory=PhraseMatcher)  # phrase -> kind (greeting, thanks, ...)
     smalltalk_kinds: tuple[str, ...] = ()
+    off_topic: PhraseMatcher = field(default_factory=PhraseMatcher)  # papers, money, housing...: topics the handbook leaves out
     stopwords: frozenset[str] = frozenset()  # folded
     stopwords_toned: frozenset[str] = frozenset()  # as written: bao (nhiêu) is one, bão (storm) is not
     words: frozenset[str] = frozenset()  # folded words the lexicon knows: typo repair leaves them alone
@@ -115,6 +117,9 @@ def problems_in(data: object) -> list[str]:
     fillers = data.get("fillers") or []
     if not isinstance(fillers, list) or not all(isinstance(f, str) and words(f) for f in fillers):
         out.append("fillers must be a list of phrases (words that say nothing about the question)")
+    off_topic = data.get("off_topic") or []
+    if not isinstance(off_topic, list) or not all(isinstance(f, str) and words(f) for f in off_topic):
+        out.append("off_topic must be a list of phrases (words of topics the handbook does not cover: visa, rent, tax...)")
     smalltalk = data.get("smalltalk") or {}
     if not isinstance(smalltalk, dict) or not all(isinstance(v, list) and all(isinstance(p, str) and words(p) for p in v)
                                                  for v in smalltalk.values()):
@@ -172,6 +177,8 @@ def build(data: dict) -> Lexicon:
         for phrase in phrases or []:
             lex.smalltalk.add(str(phrase), str(kind), lex.expand)
     lex.smalltalk_kinds = tuple(str(k) for k in data.get("smalltalk") or {})
+    for phrase in data.get("off_topic") or []:
+        lex.off_topic.add(str(phrase), True, lex.expand)
     lex.stopwords = frozenset(fold(str(w)) for w in data.get("stopwords") or [])
     lex.stopwords_toned = frozenset(toned(str(w)) for w in data.get("stopwords") or [])
     lex.words = frozenset(known)
