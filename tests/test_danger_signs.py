@@ -285,6 +285,9 @@ def test_a_crushed_finger_or_a_cost_question_is_no_alarm(loaded, text):
     ("she cant breath after eating shrimp, her lips swelling", "severe-allergy"),
     ("honestly everyone better without me, i won't be here anymore", "suicide-crisis"),
     ("vết cắt sâu ở bắp chân, máu chảy mãi không cầm", "first-aid-bleeding"),
+    ("con bé ăn nho bị hóc, ôm cổ mà không ho ra tiếng", "choking"),
+    ("vừa bị 뱀 cắn ở ruộng, chân sưng lan lên gối", "bites"),
+    ("my uncle fall down from ladder, he not move", "head-injury"),
 ])
 def test_more_everyday_wordings_of_a_danger_raise_the_alarm(loaded, text, entry):
     result = loaded.index.search(text)

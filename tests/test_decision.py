@@ -53,7 +53,7 @@ def test_a_greeting_before_a_question_is_still_a_question(loaded):
     ("who are you", "who"), ("oke", "ok"), ("đồ ngu", "insult"), ("🙏🙏", "emoji"),
     ("hế lô ad", "greeting"), ("tks ad", "thanks"), ("pai pai", "goodbye"), ("bạn có phải bác sĩ không", "who"),
     ("hihi", "ok"), ("bot dở tệ", "insult"), ("고마워요", "thanks"), ("hahaha", "ok"), ("ありがとうございます", "thanks"),
-    ("người thật hay máy vậy", "who"), ("sao ngu thế", "insult"),
+    ("người thật hay máy vậy", "who"), ("sao ngu thế", "insult"), ("chúc buổi tối vui vẻ nhé bot", "greeting"),
 ])
 def test_small_talk_is_recognised_and_never_an_entry(loaded, message, kind):
     result = loaded.index.search(message)

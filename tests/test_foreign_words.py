@@ -41,7 +41,7 @@ MEANINGS = [
     ("외국인등록증", "thẻ đăng ký người nước ngoài"),
     ("chulguk mangi boheom", "bảo hiểm xuất cảnh"),
     ("yasumi", "nghỉ"), ("kyuryo", "lương"), ("shobyo teate", "trợ cấp ốm đau"), ("suimin-yaku", "thuốc ngủ"),
-    ("허리", "lưng"), ("byeongga", "nghỉ ốm"),
+    ("허리", "lưng"), ("byeongga", "nghỉ ốm"), ("뱀", "rắn"), ("ashiba", "giàn giáo"), ("kinen gairai", "cai thuốc lá"),
 ]
 
 
