@@ -218,8 +218,11 @@ def test_a_message_all_about_a_topic_the_handbook_leaves_out_gets_no_entry(loade
     assert not result.answered, (text, result.outcome, result.hits[:2])
 
 
-def test_off_topic_words_weigh_by_their_share_of_the_message(loaded):
-    read = loaded.index.analyse
-    all_rent = read("thuê nhà cần đặt cọc bao nhiêu").off_topic
-    health_and_visa = read("đang điều trị lao phổi thì có bị hủy visa không").off_topic
-    assert all_rent > health_and_visa > 0.0 == read("đau bụng đi ngoài nhiều lần").off_topic
+def test_off_topic_words_weigh_by_their_share_of_the_message_that_the_entry_does_not_speak_of(loaded):
+    def off_topic(text: str) -> float:
+        return dict(loaded.index.search(text).features)["off_topic"]
+
+    all_rent = off_topic("thuê nhà cần đặt cọc bao nhiêu")
+    health_and_bonus = off_topic("bị ốm nghỉ làm mấy hôm có bị trừ tiền thưởng không")
+    assert all_rent > health_and_bonus > 0.0 == off_topic("đau bụng đi ngoài nhiều lần")
+    assert off_topic("nợ phí bảo hiểm có khó gia hạn visa không") == 0.0  # the insurance entry itself speaks of visas

@@ -29,7 +29,7 @@ FEATURES = {
     "agree": "1 when no other of the top three carries more of its own phrasing than the best entry does",
     "own": "share of the message's distinct content words (IDF-weighted) found in the best entry's own phrasings, not only in its answer",
     "lacks": "the rarest content word of the message that the best entry's phrasings lack, as its IDF over the largest IDF (0: it lacks none)",
-    "off_topic": "share of the message's words in phrases of topics the handbook leaves out (lexicon `off_topic`: visa, rent, tax...)",
+    "off_topic": "share (IDF-weighted) of the message's content words in phrases of topics the handbook leaves out (lexicon `off_topic`: visa, rent, tax...) that the best entry does not speak of",
 }
 DECISION_KEYS = {"weights", "answer", "choices", "alternatives", "tie", "strong", "fitted"}
 OPTIONAL = {"tie": 0.02, "strong": 0.55}  # keys a hand-written file may leave out

@@ -24,7 +24,7 @@ from handbook.search.decision import Decision
 from handbook.search.language import LanguageGuesser
 from handbook.search.lexicon import Lexicon
 from handbook.search.query import Query, Reader
-from handbook.search.textnorm import fold, words
+from handbook.search.textnorm import fold, fold_text, words
 
 ANSWER, CHOICES, NONE, SMALLTALK = "answer", "choices", "none", "smalltalk"
 BODY_CREDIT = 0.5  # a query word found only in an entry's answer counts half
@@ -113,6 +113,7 @@ class SearchIndex:
         self.handbook = handbook
         self.lexicon = lexicon
         self.reader = Reader(lexicon)
+        self._folded: dict[str, str] = {}  # entry id -> its folded text, filled on first use (see folded_text)
         self.thresholds = thresholds or Thresholds()
         self.decision = decision or Decision()
         self.docs: list[_Doc] = []
@@ -181,6 +182,16 @@ class SearchIndex:
         self._doc_index = {d.entry_id: i for i, d in enumerate(self.docs)}
         lexicon.signs.use_entries(set(self._doc_index))
         self.language = LanguageGuesser(frozenset(vi_words | (lexicon.words - en_words)), frozenset(en_words))
+
+    def folded_text(self, entry_id: str) -> str:
+        """The entry's whole text (questions, keywords, answers, country parts), folded, with spaces around."""
+        if entry_id not in self._folded:
+            e = self.handbook.entries[entry_id]
+            parts = [*e.questions.get("vi", ()), *e.questions.get("en", ()), *e.keywords.get("vi", ()), *e.keywords.get("en", ()),
+                     e.answer.vi, e.answer.en, *(p.vi for p in e.countries.values()), *(p.en for p in e.countries.values())]
+            # folded line by line: fold_text reads at most a message's length at a time
+            self._folded[entry_id] = f" {' '.join(fold_text(line) for part in parts for line in part.splitlines())} "
+        return self._folded[entry_id]
 
     def analyse(self, text: str, *, indexing: bool = False) -> Query:
         """A query's terms, country and danger signs (see query.Reader)."""

@@ -37,7 +37,7 @@ def measure(index: SearchIndex, q: Query, total: float, scored: list[tuple[float
             ("own", round(matched / content_idf, 4) if content_idf else 0.0),
             ("lacks", round(max((index.idf.get(t) or index.body_idf.get(t) or index.unknown_idf for t in content_terms
                                  if t not in doc.unigrams), default=0.0) / index.unknown_idf, 4)),
-            ("off_topic", q.off_topic))
+            ("off_topic", _off_topic(index, q, doc, content_terms)))
 
 
 def carried(index: SearchIndex, present: set[str], entry_id: str) -> float:
@@ -46,3 +46,15 @@ def carried(index: SearchIndex, present: set[str], entry_id: str) -> float:
     for total, weighted in index.meaning_weights[index._doc_index[entry_id]]:
         best = max(best, sum(w for t, w in weighted if t in present) / total)
     return best
+
+
+def _off_topic(index: SearchIndex, q: Query, doc, content_terms: set[str]) -> float:
+    """The share (IDF-weighted) of the message's content words inside phrases of topics the handbook leaves
+    out that the best entry's own text does not contain: high for "thuê nhà cần người bảo lãnh", nothing
+    for a question about insurance debts and visas, which the insurance entry itself speaks of."""
+    if not q.off_topic or not content_terms:
+        return 0.0
+    text = index.folded_text(doc.entry_id)
+    away = {w for phrase in q.off_topic if f" {' '.join(phrase)} " not in text for w in phrase} & content_terms
+    weight = {t: index.idf.get(t) or index.body_idf.get(t) or index.unknown_idf for t in content_terms}
+    return round(sum(weight[t] for t in away) / sum(weight.values()), 4)

@@ -25,7 +25,7 @@ class Query:
     danger: list[str]  # entry ids named by danger signs ("" for a sign with no entry)
     calm: bool = False  # a calm mention (prevention, the past, a how-to question): an urgent entry alone is not an alarm
     smalltalk: str | None = None  # the kind, when the message is nothing but small talk
-    off_topic: float = 0.0  # the share of the message's words that belong to topics the handbook leaves out (visa, rent...)
+    off_topic: tuple[tuple[str, ...], ...] = ()  # phrases (folded words) of topics the handbook leaves out (visa, rent...)
 
     @property
     def fillers(self) -> set[str]:
@@ -94,7 +94,7 @@ class Reader:
         danger, calm = lex.signs.found(toks)
         only_talk = chat_kind if chat_kind and not danger else None
         return Query(toks, [t.folded for t in kept], [t.toned for t in kept], [t.exact and t.marked for t in kept],
-                     stop, lex.country_of(toks), danger, calm, only_talk, _off_topic_share(lex, toks))
+                     stop, lex.country_of(toks), danger, calm, only_talk, _off_topic_words(lex, toks))
 
     def _singular(self, tok: Token) -> Token:
         if tok.marked or tok.folded in self.lexicon.words or tok.folded in self.lexicon.stopwords:
@@ -122,13 +122,6 @@ class Reader:
         return tok
 
 
-def _off_topic_share(lex: Lexicon, toks: list[Token]) -> float:
-    """The share of the message's words (fillers and stop words aside) inside phrases of topics the handbook
-    leaves out: high for "thuê nhà cần người bảo lãnh", low for a health question that mentions a visa."""
-    spans = lex.off_topic.find_all(toks)
-    if not spans:
-        return 0.0
-    aside = {i for s, e, _ in lex.fillers.find_all(toks) for i in range(s, e)}
-    words = [i for i, t in enumerate(toks) if i not in aside and not lex.is_stopword(t)]
-    inside = {i for s, e, _ in spans for i in range(s, e)}
-    return round(sum(1 for i in words if i in inside) / len(words), 4) if words else 0.0
+def _off_topic_words(lex: Lexicon, toks: list[Token]) -> tuple[tuple[str, ...], ...]:
+    """The phrases of the message (as folded words) of topics the handbook leaves out (lexicon `off_topic`)."""
+    return tuple(tuple(t.folded for t in toks[s:e]) for s, e, _ in lex.off_topic.find_all(toks))
