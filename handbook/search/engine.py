@@ -86,7 +86,7 @@ class _Doc:
     body: set = field(default_factory=set)  # words of the answers only: weaker evidence
     phrasings: list = field(default_factory=list)  # analysed strings for the rerank, words sorted
     meanings: list = field(default_factory=list)  # per phrasing: its content words, for how much of it a query carries
-    keywords: dict = field(default_factory=dict)  # analysed keyword (a tuple of terms) -> the IDF of its words
+    keywords: set = field(default_factory=set)  # analysed keywords, each a tuple of terms
     length: int = 0
 
 
@@ -130,13 +130,12 @@ class SearchIndex:
                     if n < len(sentences):  # a whole question or title, not a lone keyword
                         # the handbook is written with diacritics: đâu (where) is a filler, đau (pain) is not
                         doc.meanings.append(tuple(dict.fromkeys(t for t, tn in zip(q.terms, q.toned) if tn not in lexicon.stopwords_toned)))
+                    else:
+                        doc.keywords.add(tuple(q.terms))
                     doc.terms.update(_with_bigrams(q.terms))
                     doc.toned.update(q.toned)
-            for keyword in [*entry.keywords.get("vi", ()), *entry.keywords.get("en", ())]:
-                if kw := tuple(self.analyse(keyword, indexing=True).terms):
-                    doc.keywords[kw] = 0.0
             doc.titles = [_sorted(self.analyse(t, indexing=True).terms) for t in (entry.title.vi, entry.title.en)]
-            bodies = [entry.answer.vi, entry.answer.en, *(p.vi for p in entry.countries.values()), *(p.en for p in entry.countries.values())]
+            bodies = _bodies(entry)
             doc.terms.update(_DIGITS.findall(" ".join(bodies)))  # phone numbers and codes name their entry
             doc.unigrams = {t for t in doc.terms if "_" not in t}
             body = self.analyse(" ".join(bodies), indexing=True)
@@ -159,12 +158,11 @@ class SearchIndex:
             for t, tf in d.terms.items():
                 self.postings.setdefault(t, {})[i] = tf * (K1 + 1) / (tf + length_norm)
         self.max_norm = {t: max(posting.values()) for t, posting in self.postings.items()}
-        for d in self.docs:
-            d.keywords = {kw: sum(self.idf.get(t, 0.0) for t in kw) for kw in d.keywords}
-        self.keyword_entries: dict[tuple[str, ...], list[tuple[int, float]]] = {}  # keyword -> [(entry number, weight)]
+        # keyword -> [(entry number, the IDF of its words)], for the keywords found whole in a message
+        self.keyword_entries: dict[tuple[str, ...], list[tuple[int, float]]] = {}
         for i, d in enumerate(self.docs):
-            for kw, weight in d.keywords.items():
-                self.keyword_entries.setdefault(kw, []).append((i, weight))
+            for kw in d.keywords:
+                self.keyword_entries.setdefault(kw, []).append((i, sum(self.idf.get(t, 0.0) for t in kw)))
         self.longest_keyword = max((len(kw) for kw in self.keyword_entries), default=0)
         # per entry, per phrasing: (IDF total, ((word, IDF), ...)), for how much of a phrasing a query carries
         self.meaning_weights = [[(sum(w for _, w in pairs), pairs) for words in d.meanings
@@ -188,7 +186,7 @@ class SearchIndex:
         if entry_id not in self._folded:
             e = self.handbook.entries[entry_id]
             parts = [*e.questions.get("vi", ()), *e.questions.get("en", ()), *e.keywords.get("vi", ()), *e.keywords.get("en", ()),
-                     e.answer.vi, e.answer.en, *(p.vi for p in e.countries.values()), *(p.en for p in e.countries.values())]
+                     *_bodies(e)]
             # folded line by line: fold_text reads at most a message's length at a time
             self._folded[entry_id] = f" {' '.join(fold_text(line) for part in parts for line in part.splitlines())} "
         return self._folded[entry_id]
@@ -391,6 +389,11 @@ class SearchIndex:
         if confidence >= self.decision.answer:
             return CHOICES
         return CHOICES if confidence >= self.decision.choices or best >= self.decision.strong else NONE
+
+
+def _bodies(entry) -> list[str]:
+    """The entry's answer texts: the common part and each country's, in both languages."""
+    return [entry.answer.vi, entry.answer.en, *(p.vi for p in entry.countries.values()), *(p.en for p in entry.countries.values())]
 
 
 def _phrase_words(matcher) -> set[str]:

@@ -114,11 +114,9 @@ def problems_in(data: object) -> list[str]:
         out.append("countries must map jp and kr to lists of words")
     else:
         out += [f"country code {k!r} is not one of jp, kr" for k in countries if k not in COUNTRIES]
-    fillers = data.get("fillers") or []
-    if not isinstance(fillers, list) or not all(isinstance(f, str) and words(f) for f in fillers):
+    if not _phrases(data.get("fillers") or []):
         out.append("fillers must be a list of phrases (words that say nothing about the question)")
-    off_topic = data.get("off_topic") or []
-    if not isinstance(off_topic, list) or not all(isinstance(f, str) and words(f) for f in off_topic):
+    if not _phrases(data.get("off_topic") or []):
         out.append("off_topic must be a list of phrases (words of topics the handbook does not cover: visa, rent, tax...)")
     smalltalk = data.get("smalltalk") or {}
     if not isinstance(smalltalk, dict) or not all(isinstance(v, list) and all(isinstance(p, str) and words(p) for p in v)
@@ -130,6 +128,11 @@ def problems_in(data: object) -> list[str]:
         out += [f"smalltalk kind {k!r} must be lower-case letters and _" for k in smalltalk if not str(k).replace("_", "").isalpha()
                 or str(k) != str(k).lower()]
     return out + danger_mod.problems_in(data.get("danger_signs") or {})
+
+
+def _phrases(value: object) -> bool:
+    """Is it a list of non-empty phrases?"""
+    return isinstance(value, list) and all(isinstance(f, str) and words(f) for f in value)
 
 
 def build(data: dict) -> Lexicon:
