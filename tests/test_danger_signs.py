@@ -38,6 +38,8 @@ SIGNS = {
         "chị ấy nuốt 30 viên thuốc ngủ",
         "thang nho uong nham nuoc tay bon cau",
         "she swallowed a whole bottle of pills",
+        "con bé uống nguyên vỉ thuốc hạ sốt rồi",
+        "my roommate drink pesticide, he is vomiting",
     ],
     "carbon-monoxide": [
         "phòng bên đốt than sưởi, giờ cả phòng đau đầu chóng mặt",
@@ -49,6 +51,7 @@ SIGNS = {
         "roi tu gian giao tang 3 xuong",
         "bé bị đập đầu vào cạnh bàn, nôn hai lần, cứ buồn ngủ",
         "he fell off a ladder at work",
+        "my uncle fall down from ladder, he not move",
     ],
     "electric-shock": ["chú thợ bị điện giật ở cột điện", "bi dien giat o xuong", "my coworker got an electric shock"],
     "drowning-sea": ["thằng bạn bị sóng cuốn ra xa", "anh ấy ngã xuống sông, vớt lên thì tím tái", "my friend nearly drowned"],
@@ -56,8 +59,10 @@ SIGNS = {
         "ăn cua xong sưng môi sưng mắt, thở rít",
         "an tom xong sung hong kho tho",
         "after the bee sting her throat is closing",
+        "she cant breath after eating shrimp, her lips swelling",
     ],
-    "bites": ["bị con ong vò vẽ đốt mấy phát", "bi ran can o chan", "I was bitten by a snake"],
+    "bites": ["bị con ong vò vẽ đốt mấy phát", "bi ran can o chan", "I was bitten by a snake",
+              "vừa bị 뱀 cắn ở ruộng, chân sưng lan lên gối"],
     "suicide-crisis": [
         "chắc em biến mất thì cũng chẳng ai buồn",
         "chac minh bien mat thi moi nguoi nhe nhom hon",
@@ -70,6 +75,7 @@ SIGNS = {
         "thôi kết thúc tất cả cho xong",
         "everyone would be better off without me",
         "i just want to disappear forever",
+        "honestly everyone better without me, i won't be here anymore",
     ],
     "workplace-injury": [
         "anh làm cùng bị máy cuốn cả cánh tay vào, máu nhiều lắm",
@@ -85,6 +91,7 @@ SIGNS = {
     ],
     "first-aid-bleeding": [
         "cut my hand on a blade, it bleeds a lot",
+        "vết cắt sâu ở bắp chân, máu chảy mãi không cầm",
     ],
     "sexual-violence": [
         "em bị anh quản lý cưỡng hiếp tối qua",
@@ -92,6 +99,10 @@ SIGNS = {
         "hắn ép em quan hệ, em không chống được",
         "I was raped last night",
         "a coworker sexually assaulted me",
+        "tối qua em bị ông chủ nhà cưỡng ép trong phòng, giờ em sợ lắm",
+    ],
+    "choking": [
+        "con bé ăn nho bị hóc, ôm cổ mà không ho ra tiếng",
     ],
 }
 
@@ -276,22 +287,6 @@ def test_asking_how_to_give_first_aid_or_whether_a_belief_is_true_is_no_alarm(lo
 @pytest.mark.parametrize("text", ["hôm nay bị kẹp ngón tay vào máy ép, hơi sưng", "mổ ruột thừa bên này hết bao nhiêu tiền"])
 def test_a_crushed_finger_or_a_cost_question_is_no_alarm(loaded, text):
     assert not loaded.index.search(text).urgent, text
-
-
-@pytest.mark.parametrize(("text", "entry"), [
-    ("tối qua em bị ông chủ nhà cưỡng ép trong phòng, giờ em sợ lắm", "sexual-violence"),
-    ("con bé uống nguyên vỉ thuốc hạ sốt rồi", "poisoning"),
-    ("my roommate drink pesticide, he is vomiting", "poisoning"),
-    ("she cant breath after eating shrimp, her lips swelling", "severe-allergy"),
-    ("honestly everyone better without me, i won't be here anymore", "suicide-crisis"),
-    ("vết cắt sâu ở bắp chân, máu chảy mãi không cầm", "first-aid-bleeding"),
-    ("con bé ăn nho bị hóc, ôm cổ mà không ho ra tiếng", "choking"),
-    ("vừa bị 뱀 cắn ở ruộng, chân sưng lan lên gối", "bites"),
-    ("my uncle fall down from ladder, he not move", "head-injury"),
-])
-def test_more_everyday_wordings_of_a_danger_raise_the_alarm(loaded, text, entry):
-    result = loaded.index.search(text)
-    assert result.urgent and entry in loaded.index.analyse(text).danger, (text, loaded.index.analyse(text).danger)
 
 
 @pytest.mark.parametrize("text", ["bị hóc xương cá từ sáng, vẫn thở bình thường nhưng nuốt vướng",
